@@ -1,0 +1,1 @@
+"""Reading and validating the Home Credit tables (CSV folder, Kaggle zip or Parquet)."""
