@@ -64,8 +64,6 @@ class FeatureInfo(BaseModel):
     family: str
     #: True when the model treats it as a categorical code (levels are in the bundle manifest).
     categorical: bool = False
-    #: True when larger values mean more risk is NOT implied; purely descriptive direction hints
-    #: are left to SHAP. Kept for wording: "higher" / "lower" comparisons read naturally.
     description_en: str = ""
     description_fr: str = ""
 
