@@ -21,9 +21,7 @@ def scan_table(folder: Path, name: str) -> pl.LazyFrame:
     schema = polars_schema(name)
     parquet = folder / f"{name}.parquet"
     if parquet.exists():
-        return pl.scan_parquet(parquet).select(
-            [pl.col(c).cast(t) for c, t in schema.items()]
-        )
+        return pl.scan_parquet(parquet).select([pl.col(c).cast(t) for c, t in schema.items()])
     return pl.scan_csv(folder / TABLES[name].file_name, schema_overrides=schema).select(
         list(schema)
     )

@@ -1,0 +1,1 @@
+"""Per-client features from the seven Home Credit sources, one module per family."""
