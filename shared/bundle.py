@@ -1,0 +1,396 @@
+"""The model bundle: its layout on disk, its manifest, and a loader that trusts nothing.
+
+Training writes a bundle; the API and the dashboard only read one. Keeping the layout, the typed
+JSON documents and the verification in one light module (pydantic, numpy, stdlib: no LightGBM, no
+Polars) means the three services cannot disagree about what a bundle is, and a reader never
+has to import the training stack to check one.
+
+Layout::
+
+    MODEL_DIR/
+        current                 # text file: the name of the version in service
+        <version>/
+            manifest.json       # Manifest below; lists the sha256 of every other file
+            model.txt           # LightGBM native text model (the refit on all training rows)
+            feature_state.json  # fitted feature computation (online features for JSON applicants)
+            catalogue.json      # shared.catalogue.FeatureCatalogue
+            importance.json     # Importance below
+            cost_curve.json     # CostCurve below
+            reference.json      # Reference below
+            clients.parquet     # one row per applicant: id, TARGET, raw fields, features, proba
+
+A version folder is written under a temporary name and renamed into place, and `current` is
+replaced last, so a reader sees either the previous bundle or the complete new one. Nothing in a
+bundle is pickled: a bundle is data, and loading it must never execute code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+#: Bumped whenever a reader of an older layout would misread a newer one.
+FORMAT_VERSION = 1
+
+CURRENT_FILE = "current"
+MANIFEST_FILE = "manifest.json"
+MODEL_FILE = "model.txt"
+FEATURE_STATE_FILE = "feature_state.json"
+CATALOGUE_FILE = "catalogue.json"
+IMPORTANCE_FILE = "importance.json"
+COST_CURVE_FILE = "cost_curve.json"
+REFERENCE_FILE = "reference.json"
+CLIENTS_FILE = "clients.parquet"
+
+#: Every file other than the manifest; the manifest lists a sha256 for each.
+BUNDLE_FILES: tuple[str, ...] = (
+    MODEL_FILE,
+    FEATURE_STATE_FILE,
+    CATALOGUE_FILE,
+    IMPORTANCE_FILE,
+    COST_CURVE_FILE,
+    REFERENCE_FILE,
+    CLIENTS_FILE,
+)
+
+#: Columns of clients.parquet besides the raw application fields and the model features.
+CLIENT_ID_COLUMN = "SK_ID_CURR"
+CLIENT_TARGET_COLUMN = "TARGET"
+#: OOF probability for training applicants (honest: the model never saw them), refit-model
+#: probability for test applicants. Already calibrated (see Manifest.calibration).
+CLIENT_PROBABILITY_COLUMN = "PROBABILITY"
+#: "train" or "test": which application file the applicant came from.
+CLIENT_SPLIT_COLUMN = "SPLIT"
+#: Raw application fields are stored under this prefix so they never collide with a model
+#: feature of the same name (the feature may be recoded, the raw field is as the file wrote it).
+RAW_PREFIX = "RAW_"
+
+#: Version folder names: a timestamp and a fingerprint, never a path.
+_VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+class BundleError(Exception):
+    """A bundle that cannot be served: missing, incomplete, altered or of an unknown format."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Manifest
+# ---------------------------------------------------------------------------------------------
+
+
+class FeatureEntry(_Strict):
+    """One model input, in model order."""
+
+    name: str
+    categorical: bool = False
+    #: For a categorical feature: level label of each integer code (code i -> levels[i]).
+    levels: list[str] | None = None
+
+
+class Costs(_Strict):
+    """Business cost of each error; a missed default usually costs ~10 wrongly refused loans."""
+
+    false_negative: float = Field(gt=0)
+    false_positive: float = Field(gt=0)
+
+
+class CalibrationBin(_Strict):
+    """One decile of predicted probability: what the model said versus what happened."""
+
+    lower: float
+    upper: float
+    count: int
+    mean_predicted: float
+    observed_rate: float
+
+
+class ModelMetrics(_Strict):
+    """Out-of-fold metrics of one model (the LightGBM model, or a baseline beside it)."""
+
+    roc_auc: float
+    pr_auc: float
+    brier: float
+    log_loss: float
+    threshold: float
+    cost_at_threshold: float
+    cost_at_half: float
+    recall_at_threshold: float
+    precision_at_threshold: float
+    calibration_table: list[CalibrationBin] = Field(default_factory=list)
+
+
+class Calibration(_Strict):
+    """Maps the booster's raw probability to the served probability.
+
+    Platt: p' = sigmoid(a * logit(p) + b). Isotonic: piecewise-linear through (x, y) points,
+    flat outside them. "none" is the identity. The decision (kept or not, and the evidence) is
+    stored too, because re-weighting and calibration both change the probabilities customers see.
+    """
+
+    method: Literal["none", "platt", "isotonic"] = "none"
+    params: dict[str, float | list[float]] = Field(default_factory=dict)
+    #: Brier and AUC of the out-of-fold predictions before and after the candidate calibration.
+    evidence: dict[str, float] = Field(default_factory=dict)
+    reason: str = ""
+
+    def apply(self, probability: np.ndarray | float) -> np.ndarray:
+        """Calibrated probabilities for raw booster probabilities (vectorised)."""
+        p = np.asarray(probability, dtype=np.float64)
+        if self.method == "none":
+            return p
+        if self.method == "platt":
+            a, b = float(self.params["a"]), float(self.params["b"])  # type: ignore[arg-type]
+            clipped = np.clip(p, 1e-12, 1 - 1e-12)
+            z = a * np.log(clipped / (1 - clipped)) + b
+            return 1.0 / (1.0 + np.exp(-z))
+        x = np.asarray(self.params["x"], dtype=np.float64)
+        y = np.asarray(self.params["y"], dtype=np.float64)
+        return np.interp(p, x, y)
+
+
+class Manifest(_Strict):
+    format_version: int
+    version: str
+    created_at: datetime
+    #: sha256 over, for each input file sorted by name: its name, its size and its full content.
+    data_fingerprint: str
+    library_versions: dict[str, str]
+    features: list[FeatureEntry]
+    threshold: float = Field(ge=0, le=1)
+    costs: Costs
+    #: "model", "dummy", "logistic" (and possibly more baselines): out-of-fold metrics.
+    metrics: dict[str, ModelMetrics]
+    calibration: Calibration
+    #: LightGBM parameters, folds, seed, rounds: everything needed to retrain the same model.
+    training_params: dict[str, Any]
+    n_train: int
+    default_rate: float
+    #: Relative path -> sha256 of every other file in the version folder.
+    files: dict[str, str]
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    def decide(self, probability: float) -> Literal["grant", "refuse"]:
+        """The business decision for a calibrated probability of default."""
+        return "refuse" if probability >= self.threshold else "grant"
+
+
+# ---------------------------------------------------------------------------------------------
+# The other JSON documents (typed so that the API and the dashboard read them the same way)
+# ---------------------------------------------------------------------------------------------
+
+
+class FeatureImportance(_Strict):
+    name: str
+    mean_abs_shap: float
+
+
+class GroupImportance(_Strict):
+    group: str
+    mean_abs_shap: float
+
+
+class Importance(_Strict):
+    """Global importance: mean |SHAP| (log-odds units) per feature and per business group."""
+
+    n_rows: int
+    features: list[FeatureImportance]  # sorted, most important first
+    groups: list[GroupImportance]
+
+
+class CostCurve(_Strict):
+    """Total business cost (on out-of-fold predictions) of every candidate threshold."""
+
+    thresholds: list[float]
+    costs: list[float]
+    chosen_threshold: float
+    chosen_cost: float
+    cost_at_half: float
+    false_negative_cost: float
+    false_positive_cost: float
+    n: int
+
+
+class Distribution(_Strict):
+    """A histogram over shared bin edges (len(counts) == len(edges) - 1)."""
+
+    counts: list[int]
+    missing: int
+
+
+class FeatureReference(_Strict):
+    """Population statistics of one feature among the training applicants.
+
+    Numeric features: `edges` and three histograms (all / repaid / defaulted). Categorical
+    features: `levels` and one count per level in the same histograms (edges empty).
+    Percentiles 0..100 (101 values, NaN-free; empty when the feature is all missing).
+    """
+
+    name: str
+    categorical: bool = False
+    edges: list[float] = Field(default_factory=list)
+    levels: list[str] = Field(default_factory=list)
+    all: Distribution
+    repaid: Distribution
+    defaulted: Distribution
+    percentiles: list[float] = Field(default_factory=list)
+
+
+class Reference(_Strict):
+    n_all: int
+    n_repaid: int
+    n_defaulted: int
+    features: dict[str, FeatureReference]
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and verifying
+# ---------------------------------------------------------------------------------------------
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_version_name(name: str) -> str:
+    """A version name safe to join to MODEL_DIR (no separators, no '..')."""
+    if not _VERSION_PATTERN.fullmatch(name) or ".." in name:
+        raise BundleError(
+            f"invalid bundle version name {name!r}; expected letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class LoadedBundle:
+    """A verified bundle: its manifest and the paths of its files (read them as needed)."""
+
+    root: Path
+    manifest: Manifest
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    @property
+    def model_path(self) -> Path:
+        return self.root / MODEL_FILE
+
+    @property
+    def feature_state_path(self) -> Path:
+        return self.root / FEATURE_STATE_FILE
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.root / CATALOGUE_FILE
+
+    @property
+    def clients_path(self) -> Path:
+        return self.root / CLIENTS_FILE
+
+    def read_json(self, name: str) -> Any:
+        return json.loads((self.root / name).read_text("utf-8"))
+
+    def importance(self) -> Importance:
+        return Importance.model_validate_json((self.root / IMPORTANCE_FILE).read_bytes())
+
+    def cost_curve(self) -> CostCurve:
+        return CostCurve.model_validate_json((self.root / COST_CURVE_FILE).read_bytes())
+
+    def reference(self) -> Reference:
+        return Reference.model_validate_json((self.root / REFERENCE_FILE).read_bytes())
+
+    def catalogue(self) -> Any:
+        """The FeatureCatalogue (imported lazily: the catalogue model lives in shared too)."""
+        from shared.catalogue import FeatureCatalogue
+
+        return FeatureCatalogue.model_validate_json((self.root / CATALOGUE_FILE).read_bytes())
+
+
+def resolve_version(model_dir: Path) -> Path:
+    """The version folder `model_dir` designates: itself if it holds a manifest, else `current`."""
+    model_dir = Path(model_dir)
+    if (model_dir / MANIFEST_FILE).is_file():
+        return model_dir
+    if not model_dir.is_dir():
+        raise BundleError(f"model folder {model_dir} does not exist")
+    current = model_dir / CURRENT_FILE
+    if not current.is_file():
+        raise BundleError(
+            f"no bundle in {model_dir}: neither a '{CURRENT_FILE}' file naming the version "
+            f"in service nor a {MANIFEST_FILE}; run `scoring train --out {model_dir}` first"
+        )
+    name = check_version_name(current.read_text("utf-8").strip())
+    folder = model_dir / name
+    if not folder.is_dir():
+        raise BundleError(f"{current} names version {name!r} but folder {folder} is missing")
+    return folder
+
+
+def read_manifest(folder: Path) -> Manifest:
+    path = folder / MANIFEST_FILE
+    if not path.is_file():
+        raise BundleError(f"missing file {MANIFEST_FILE} in bundle {folder}")
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BundleError(f"{path} is not valid JSON: {error}") from error
+    found = raw.get("format_version") if isinstance(raw, dict) else None
+    if found != FORMAT_VERSION:
+        raise BundleError(
+            f"unsupported bundle format_version {found!r} in {path}; this software reads "
+            f"format_version {FORMAT_VERSION} (retrain with this version, or upgrade)"
+        )
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as error:
+        raise BundleError(f"{path} does not match the manifest schema: {error}") from error
+
+
+def verify_files(folder: Path, manifest: Manifest) -> None:
+    """Every expected file present and unchanged since training wrote it."""
+    for name in BUNDLE_FILES:
+        if name not in manifest.files:
+            raise BundleError(f"manifest in {folder} lists no sha256 for required file {name}")
+    for name, expected in manifest.files.items():
+        path = (folder / name).resolve()
+        if folder.resolve() not in path.parents:
+            raise BundleError(f"manifest in {folder} names a file outside the bundle: {name!r}")
+        if not path.is_file():
+            raise BundleError(f"missing file {name} in bundle {folder}")
+        found = sha256_file(path)
+        if found != expected:
+            raise BundleError(
+                f"hash mismatch for {name} in bundle {folder}: the file was modified or "
+                f"truncated after training (sha256 {found[:12]}…, manifest says {expected[:12]}…)"
+            )
+
+
+def load_bundle(model_dir: Path, *, verify: bool = True) -> LoadedBundle:
+    """The bundle in service under `model_dir` (or the version folder given), verified.
+
+    Raises BundleError naming the missing file, the altered file, the unsupported format version
+    or the missing `current`. `verify=False` skips the hashes (for tools that only list bundles).
+    """
+    folder = resolve_version(Path(model_dir))
+    manifest = read_manifest(folder)
+    if verify:
+        verify_files(folder, manifest)
+    return LoadedBundle(root=folder, manifest=manifest)

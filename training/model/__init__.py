@@ -1,0 +1,1 @@
+"""Model training, evaluation, the business threshold and the bundle the API serves."""
