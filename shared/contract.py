@@ -1,0 +1,469 @@
+"""The HTTP contract between the scoring API and its callers (the dashboard, other services).
+
+These pydantic models ARE the API's request and response bodies: FastAPI validates requests and
+renders OpenAPI from them, and the dashboard parses responses with the same classes, so a change
+here is a change of the public interface and shows in both test suites at once. They depend on
+pydantic only: no numpy, no lightgbm, so the dashboard can import them without the model stack.
+
+Conventions: probabilities are probabilities of DEFAULT in [0, 1]; `decision` is "grant" when the
+probability is strictly below the bundle's threshold and "refuse" otherwise; every human-readable
+text comes in French and English (`*_fr`, `*_en`); feature names are the model's column names.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Decision = Literal["grant", "refuse"]
+Scalar = float | int | str | bool | None
+
+#: Side tables an applicant submitted as JSON may carry besides its application fields.
+SIDE_TABLES: tuple[str, ...] = (
+    "bureau",
+    "bureau_balance",
+    "previous_application",
+    "POS_CASH_balance",
+    "installments_payments",
+    "credit_card_balance",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ErrorItem(_Model):
+    """One precise problem: which field, which value, what was expected."""
+
+    field: str | None = None
+    value: Any = None
+    expected: str | None = None
+    message: str
+
+
+class ErrorInfo(_Model):
+    #: Stable machine code: "unauthorized", "forbidden", "not_found", "validation_error",
+    #: "payload_too_large", "not_ready", "bad_request", "internal_error", ...
+    code: str
+    message: str
+    details: list[ErrorItem] = Field(default_factory=list)
+
+
+class ErrorResponse(_Model):
+    """The single error shape of every endpoint, including validation and unexpected errors."""
+
+    error: ErrorInfo
+
+
+# --------------------------------------------------------------------------- health and model
+
+
+class Health(_Model):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(_Model):
+    status: Literal["ready", "not_ready"]
+    model_version: str | None = None
+    reason: str | None = None
+
+
+class Costs(_Model):
+    false_negative: float
+    false_positive: float
+
+
+class ModelInfo(_Model):
+    version: str
+    created_at: str
+    threshold: float
+    costs: Costs
+    #: {"model": {"roc_auc": ...}, "dummy": {...}, "logistic": {...}} as stored at training.
+    metrics: dict[str, dict[str, Any]]
+    feature_count: int
+    calibration_method: str
+    n_train: int | None = None
+    default_rate: float | None = None
+    library_versions: dict[str, str] = Field(default_factory=dict)
+    #: The cost curve used to choose the threshold (same length lists), for the model page.
+    cost_curve_thresholds: list[float] = Field(default_factory=list)
+    cost_curve_costs: list[float] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- clients
+
+
+class ClientIdPage(_Model):
+    """IDs matching a prefix (or all IDs), in increasing order, one page at a time."""
+
+    client_ids: list[int]
+    total: int
+    offset: int
+    limit: int
+    prefix: str | None = None
+
+
+class ClientField(_Model):
+    """One readable piece of a client's file, with its value formatted for each language."""
+
+    name: str
+    label_fr: str
+    label_en: str
+    value: Scalar
+    unit: str
+    display_fr: str
+    display_en: str
+
+
+class ClientProfile(_Model):
+    """The client card: the application's main facts in the units an advisor uses."""
+
+    age_years: float | None = None
+    gender: str | None = None
+    income: float | None = None
+    credit_amount: float | None = None
+    annuity: float | None = None
+    term_months: float | None = Field(None, description="credit / annuity, approximately")
+    goods_price: float | None = None
+    #: None for pensioners and unemployed (DAYS_EMPLOYED sentinel) or when unknown.
+    employment_years: float | None = None
+    family_status: str | None = None
+    children: int | None = None
+    housing: str | None = None
+    contract_type: str | None = None
+    education: str | None = None
+    occupation: str | None = None
+    income_type: str | None = None
+    owns_car: bool | None = None
+    owns_realty: bool | None = None
+
+
+class ClientInfo(_Model):
+    client_id: int
+    profile: ClientProfile
+    #: The same facts (and a few more) labelled and formatted for display, in card order.
+    fields: list[ClientField]
+
+
+# --------------------------------------------------------------------------- scoring requests
+
+
+class Applicant(_Model):
+    """A new applicant submitted as JSON: application fields and optional side-table rows.
+
+    Field names are those of the Kaggle tables (application_train.csv without TARGET; SK_ID_CURR
+    optional). Missing fields are treated as unknown; unknown field names are rejected (422).
+    """
+
+    application: dict[str, Scalar]
+    bureau: list[dict[str, Scalar]] = Field(default_factory=list)
+    bureau_balance: list[dict[str, Scalar]] = Field(default_factory=list)
+    previous_application: list[dict[str, Scalar]] = Field(default_factory=list)
+    POS_CASH_balance: list[dict[str, Scalar]] = Field(default_factory=list)
+    installments_payments: list[dict[str, Scalar]] = Field(default_factory=list)
+    credit_card_balance: list[dict[str, Scalar]] = Field(default_factory=list)
+
+
+class ScoreItem(_Model):
+    """Exactly one of a known client's ID or a JSON applicant."""
+
+    client_id: int | None = Field(None, ge=0, le=2_147_483_647)
+    applicant: Applicant | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ScoreItem:
+        if (self.client_id is None) == (self.applicant is None):
+            raise ValueError("give exactly one of 'client_id' or 'applicant'")
+        return self
+
+
+class ScoreRequest(_Model):
+    """Body of /v1/predict: {"client_id": ...}, {"applicant": {...}} or {"items": [...]}."""
+
+    client_id: int | None = Field(None, ge=0, le=2_147_483_647)
+    applicant: Applicant | None = None
+    items: list[ScoreItem] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ScoreRequest:
+        given = sum(x is not None for x in (self.client_id, self.applicant, self.items))
+        if given != 1:
+            raise ValueError("give exactly one of 'client_id', 'applicant' or 'items'")
+        return self
+
+    def as_items(self) -> list[ScoreItem]:
+        if self.items is not None:
+            return self.items
+        return [ScoreItem(client_id=self.client_id, applicant=self.applicant)]
+
+    @property
+    def is_batch(self) -> bool:
+        return self.items is not None
+
+
+class ExplainRequest(ScoreRequest):
+    """Body of /v1/explain: as /v1/predict, plus how many single contributions to list."""
+
+    #: The largest contributions (by absolute value) listed one by one; the others are summed in
+    #: `other_contribution`. None lists every feature with a non-zero contribution.
+    max_features: int | None = Field(30, ge=1, le=5_000)
+
+
+# --------------------------------------------------------------------------- scoring responses
+
+
+class Prediction(_Model):
+    #: The client's ID, or None for a JSON applicant (then `payload_sha256` identifies it).
+    client_id: int | None = None
+    payload_sha256: str | None = None
+    probability: float = Field(ge=0, le=1)
+    decision: Decision
+    threshold: float
+    #: probability - threshold: negative means granted, the magnitude says by how much.
+    distance: float
+    model_version: str
+
+
+class PredictionBatch(_Model):
+    items: list[Prediction]
+
+
+class FeatureContribution(_Model):
+    name: str
+    label_fr: str
+    label_en: str
+    group: str
+    unit: str
+    value: float | None
+    display_fr: str
+    display_en: str
+    #: SHAP value in log-odds: positive raises the risk of default.
+    contribution: float
+
+
+class GroupContribution(_Model):
+    group: str
+    label_fr: str
+    label_en: str
+    contribution: float
+
+
+class Reason(_Model):
+    """One factor read to the client in one plain sentence per language."""
+
+    feature: str
+    label_fr: str
+    label_en: str
+    group: str
+    value: float | None
+    display_fr: str
+    display_en: str
+    #: Share of the population (0-100) with a lower value; None when not comparable.
+    percentile: float | None
+    contribution: float
+    direction: Literal["raises", "lowers"]
+    sentence_fr: str
+    sentence_en: str
+
+
+class Reasons(_Model):
+    #: Up to four factors that pushed the risk up, strongest first.
+    raises: list[Reason]
+    #: Up to four factors that pulled the risk down, strongest first.
+    lowers: list[Reason]
+
+
+class Explanation(Prediction):
+    #: Expected raw model output (log-odds) over the training data: where every client starts.
+    base_value: float
+    #: base_value + all contributions: the model's raw output for this client (log-odds).
+    raw_output: float
+    contributions: list[FeatureContribution]
+    #: Sum of the contributions not listed one by one (see ExplainRequest.max_features).
+    other_contribution: float
+    groups: list[GroupContribution]
+    reasons: Reasons
+
+
+class ExplanationBatch(_Model):
+    items: list[Explanation]
+
+
+# --------------------------------------------------------------------------- features
+
+
+class FeatureSummary(_Model):
+    name: str
+    label_fr: str
+    label_en: str
+    unit: str
+    group: str
+    group_label_fr: str
+    group_label_en: str
+    family: str
+    categorical: bool
+    description_fr: str = ""
+    description_en: str = ""
+    #: Mean |SHAP| over the training sample; features are listed by decreasing importance.
+    importance: float
+    rank: int
+    #: True when /v1/features/{name}/distribution has population statistics for it.
+    has_distribution: bool
+
+
+class GroupImportance(_Model):
+    group: str
+    label_fr: str
+    label_en: str
+    importance: float
+
+
+class FeatureList(_Model):
+    features: list[FeatureSummary]
+    groups: list[GroupImportance]
+
+
+class SimilarGroup(_Model):
+    """Who counts as 'similar' to the client: same age band, income band and contract type."""
+
+    age_band: str
+    income_band: str
+    contract_type: str
+    size: int
+
+
+class FeatureDistribution(_Model):
+    name: str
+    label_fr: str
+    label_en: str
+    unit: str
+    categorical: bool
+    #: Numeric features: histogram edges (len = counts + 1). Categorical: the level labels.
+    bin_edges: list[float] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    all: list[int]
+    repaid: list[int]
+    defaulted: list[int]
+    #: Similar clients' histogram on the same bins (only when client_id is given).
+    similar: list[int] | None = None
+    similar_group: SimilarGroup | None = None
+    #: Clients whose value is missing, per population.
+    missing_all: int = 0
+    missing_repaid: int = 0
+    missing_defaulted: int = 0
+    missing_similar: int | None = None
+    client_id: int | None = None
+    client_value: float | None = None
+    client_display_fr: str | None = None
+    client_display_en: str | None = None
+    client_percentile: float | None = None
+
+
+class BivariateAxis(_Model):
+    name: str
+    label_fr: str
+    label_en: str
+    unit: str
+
+
+class BivariateClient(_Model):
+    client_id: int
+    x: float | None
+    y: float | None
+    probability: float
+
+
+class Bivariate(_Model):
+    """A reproducible sample of the population, column-wise (same length lists)."""
+
+    x_axis: BivariateAxis
+    y_axis: BivariateAxis
+    x: list[float | None]
+    y: list[float | None]
+    #: 1 defaulted, 0 repaid, None unknown (application_test clients).
+    outcome: list[int | None]
+    probability: list[float]
+    sample_size: int
+    population_size: int
+    threshold: float
+    client: BivariateClient | None = None
+
+
+# --------------------------------------------------------------------------- what-if
+
+
+class WhatIfField(_Model):
+    """A field an advisor may change, with its allowed range (exclusive min, inclusive max)."""
+
+    name: str
+    label_fr: str
+    label_en: str
+    unit: str
+    minimum_exclusive: float
+    maximum: float
+    #: The client's current value when asked for one client.
+    current: float | None = None
+
+
+class WhatIfFields(_Model):
+    fields: list[WhatIfField]
+
+
+class WhatIfRequest(_Model):
+    client_id: int = Field(ge=0, le=2_147_483_647)
+    #: Application field -> new value, e.g. {"AMT_CREDIT": 300000, "AMT_ANNUITY": 15000}.
+    #: "TERM_MONTHS" sets AMT_ANNUITY = AMT_CREDIT / TERM_MONTHS.
+    changes: dict[str, float] = Field(min_length=1)
+
+
+class AppliedChange(_Model):
+    field: str
+    before: float | None
+    after: float
+
+
+class ReasonChange(_Model):
+    feature: str
+    label_fr: str
+    label_en: str
+    before: float | None
+    after: float | None
+    #: "new" entered the top reasons, "gone" left them, "kept" in both.
+    status: Literal["new", "gone", "kept"]
+    direction: Literal["raises", "lowers"]
+
+
+class WhatIfResult(_Model):
+    client_id: int
+    changes: list[AppliedChange]
+    before: Prediction
+    after: Prediction
+    #: after.probability - before.probability
+    probability_change: float
+    decision_changed: bool
+    reasons_before: Reasons
+    reasons_after: Reasons
+    reason_changes: list[ReasonChange]
+
+
+# --------------------------------------------------------------------------- audit
+
+
+class AuditRecord(_Model):
+    id: int
+    time: datetime
+    endpoint: str
+    model_version: str
+    caller: str
+    client_id: int | None
+    payload_sha256: str | None
+    probability: float
+    decision: Decision
+    threshold: float
+    latency_ms: float

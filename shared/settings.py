@@ -1,0 +1,130 @@
+"""Typed configuration for the API and the dashboard: the only code that reads the environment.
+
+Both services are configured through `SCORING_*` variables so that a container, a compose file or
+a developer's shell set them the same way; command-line flags override them by passing explicit
+values to the constructors (`ApiSettings(model_dir=...)`). Secrets are `SecretStr` so that a log
+line, a repr or a traceback never shows them.
+
+The dashboard's host and port read `SCORING_DASHBOARD_HOST` / `SCORING_DASHBOARD_PORT` (not
+`SCORING_HOST` / `SCORING_PORT`, which belong to the API) so that one shell can start both services
+without them fighting over the same variables.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Language = Literal["fr", "en"]
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+
+#: A key's name is logged and written to the audit trail, so it must be a plain identifier.
+_KEY_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def parse_api_keys(text: str) -> dict[str, SecretStr]:
+    """Parses "name:key,name2:key2" into {name: key}.
+
+    Errors name the entry by position and name, never by key, because the message may be logged.
+    """
+    keys: dict[str, SecretStr] = {}
+    for position, entry in enumerate(part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        name, sep, key = entry.partition(":")
+        name, key = name.strip(), key.strip()
+        if not sep or not key:
+            raise ValueError(
+                f"API key entry #{position + 1} has no key; expected 'name:key' pairs separated "
+                "by commas"
+            )
+        if not _KEY_NAME.match(name):
+            raise ValueError(
+                f"API key entry #{position + 1} has an invalid name; expected 1-64 characters "
+                "among letters, digits, '_', '.', '-'"
+            )
+        if len(key) < 8:
+            raise ValueError(f"API key '{name}' is shorter than 8 characters")
+        if name in keys:
+            raise ValueError(f"API key name '{name}' appears twice")
+        keys[name] = SecretStr(key)
+    return keys
+
+
+class ApiSettings(BaseSettings):
+    """Configuration of `scoring serve` (environment variables `SCORING_<FIELD>`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SCORING_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
+
+    #: The bundle folder written by `scoring train` (its `current` pointer or a version folder).
+    model_dir: Path = Path("models")
+    #: "name:key,name2:key2". Several callers, each recorded by name in the audit trail.
+    api_keys: SecretStr = SecretStr("")
+    #: SQLite audit trail (WAL mode); shared by every worker and replica writing to this path.
+    audit_db: Path = Path("var/audit.sqlite")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: LogLevel = "info"
+    #: Comma-separated allowed origins for browsers; empty means no cross-origin access at all.
+    cors_origins: str = ""
+    #: Largest number of items in one batch request (more gets 413).
+    max_batch: int = Field(100, ge=1, le=10_000)
+    #: Largest request body in bytes (more gets 413).
+    max_body_bytes: int = Field(1_000_000, ge=1_024)
+    workers: int = Field(1, ge=1, le=64)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_parse(cls, value: SecretStr) -> SecretStr:
+        parse_api_keys(value.get_secret_value())
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    def key_table(self) -> dict[str, SecretStr]:
+        """{caller name: key}; empty when no key is configured (then every call is refused)."""
+        return parse_api_keys(self.api_keys.get_secret_value())
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+class DashboardSettings(BaseSettings):
+    """Configuration of `scoring dashboard` (environment variables listed per field)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SCORING_",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        hide_input_in_errors=True,
+    )
+
+    #: SCORING_API_URL: where the API listens.
+    api_url: str = "http://127.0.0.1:8000"
+    #: SCORING_API_KEY: the key sent as X-API-Key.
+    api_key: SecretStr = SecretStr("")
+    #: SCORING_DASHBOARD_HOST
+    host: str = Field("127.0.0.1", validation_alias="SCORING_DASHBOARD_HOST")
+    #: SCORING_DASHBOARD_PORT
+    port: int = Field(8050, ge=1, le=65535, validation_alias="SCORING_DASHBOARD_PORT")
+    #: SCORING_REQUEST_TIMEOUT_SECONDS: per call to the API.
+    request_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    #: SCORING_LANGUAGE: the interface language on first load.
+    language: Language = "fr"
+
+    @field_validator("api_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"api_url must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
