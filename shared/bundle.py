@@ -237,7 +237,7 @@ class FeatureReference(_Strict):
 
     Numeric features: `edges` and three histograms (all / repaid / defaulted). Categorical
     features: `levels` and one count per level in the same histograms (edges empty).
-    Percentiles 0..100 (101 values, NaN-free; empty when the feature is all missing).
+    Percentiles 0..100 (101 values, NaN-free; empty for a categorical or all-missing feature).
     """
 
     name: str
