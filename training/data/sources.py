@@ -1,0 +1,320 @@
+"""Finding the Home Credit files behind whatever path the user gives.
+
+A user may point `scoring` at a folder of the Kaggle CSV files (possibly with the files one
+sub-folder down, as an unzipped download often is), at the Kaggle archive
+`home-credit-default-risk.zip` itself (CSVs at its root or in one sub-folder), or at a folder of
+`<table>.parquet` files. Everything downstream only wants "the file for table X and its format",
+so this module reduces all of these to a `DataSource`.
+
+Zip archives are extracted, not streamed. Polars can only scan seekable files lazily, and the
+biggest member (bureau_balance.csv, ~360 MB in the full data set) must not be inflated into
+Python memory; reading it through `zipfile` would also mean re-inflating it on every pass (the
+validator makes two or three). So each member that is needed is copied out once, in 16 MB blocks,
+into a cache folder `<archive name>.extracted/` next to the archive (or, when that folder cannot
+be written, under the system temp folder). Each member is written to a temporary file then
+renamed, so an interrupted extraction never leaves a half-written CSV that a later run would
+trust; a small manifest records each member's CRC-32 and size so that a replaced archive is
+re-extracted while an unchanged one is not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from shared.tables import DESCRIPTION_FILE, TABLES
+from training.errors import DataError
+from training.progress import Progress
+
+Format = Literal["csv", "parquet"]
+
+#: What the user may point at, quoted in "not found" messages.
+EXPECTED_SOURCE = (
+    "a folder holding the Kaggle CSV files (application_train.csv, bureau.csv, ...), "
+    "the Kaggle archive home-credit-default-risk.zip, or a folder of <table>.parquet files"
+)
+_MANIFEST = ".manifest.json"
+_BLOCK = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """Where one table's data lives and how to read it."""
+
+    table: str
+    path: Path
+    format: Format
+    #: How messages name the file: the path, or `archive.zip/member.csv` for an archive member.
+    display: str
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """The files found for a user-given path; tables that were not found are simply absent."""
+
+    origin: Path
+    kind: Literal["folder", "zip"]
+    #: The folder whose files are read (the extraction cache for an archive).
+    folder: Path
+    files: dict[str, TableFile] = field(default_factory=dict)
+    descriptions: Path | None = None
+
+    def expected_display(self, table: str) -> str:
+        """How to name a table's file when it is missing (so the message says where we looked)."""
+        if self.kind == "zip":
+            return f"{self.origin.name}/{TABLES[table].file_name}"
+        return str(self.folder / TABLES[table].file_name)
+
+
+def _candidates(table: str) -> tuple[tuple[str, Format], ...]:
+    # Parquet first: when both exist it is the faster, already-typed copy.
+    return ((f"{table}.parquet", "parquet"), (TABLES[table].file_name, "csv"))
+
+
+def _known_names() -> dict[str, tuple[str, Format | None]]:
+    """Lower-cased file name -> (table, format); the descriptions file maps to ("", None)."""
+    names: dict[str, tuple[str, Format | None]] = {DESCRIPTION_FILE.lower(): ("", None)}
+    for table in TABLES:
+        for file_name, fmt in _candidates(table):
+            names[file_name.lower()] = (table, fmt)
+    return names
+
+
+def _pick(present: Iterable[str]) -> tuple[dict[str, tuple[str, Format]], str | None]:
+    """Choose, among file names present in one place, the one to read for each table.
+
+    Matching is case-insensitive (archives re-zipped on Windows or macOS sometimes change case)
+    but an exact match wins.
+    """
+    by_lower: dict[str, list[str]] = {}
+    for name in present:
+        by_lower.setdefault(name.lower(), []).append(name)
+
+    def actual(file_name: str) -> str | None:
+        hits = by_lower.get(file_name.lower(), [])
+        return file_name if file_name in hits else (hits[0] if hits else None)
+
+    chosen: dict[str, tuple[str, Format]] = {}
+    for table in TABLES:
+        for file_name, fmt in _candidates(table):
+            hit = actual(file_name)
+            if hit is not None:
+                chosen[table] = (hit, fmt)
+                break
+    return chosen, actual(DESCRIPTION_FILE)
+
+
+def _has_tables(names: Iterable[str]) -> bool:
+    known = _known_names()
+    return any(known.get(n.lower(), ("", None))[0] for n in names)
+
+
+def resolve_source(
+    path: str | Path,
+    names: Iterable[str] | None = None,
+    *,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> DataSource:
+    """The files behind `path`; archive members among `names` (default: all) are extracted.
+
+    Raises DataError when `path` does not exist or is neither a folder nor a readable zip.
+    Missing tables are not an error here: the caller decides which ones it needs.
+    """
+    origin = Path(path).expanduser()
+    if not origin.exists():
+        raise DataError("no such file or folder", file=str(origin), expected=EXPECTED_SOURCE)
+    if origin.is_dir():
+        return _resolve_folder(origin, names, cache_dir=cache_dir, progress=progress)
+    if zipfile.is_zipfile(origin):
+        return _resolve_zip(origin, names, cache_dir=cache_dir, progress=progress)
+    single = _pick([origin.name])[0]
+    if single:
+        # A single table file: read its folder, so the other tables are found beside it.
+        return _resolve_folder(origin.parent, names, cache_dir=cache_dir, progress=progress)
+    raise DataError(
+        "is neither a folder nor a zip archive", file=str(origin), expected=EXPECTED_SOURCE
+    )
+
+
+def _resolve_folder(
+    folder: Path,
+    names: Iterable[str] | None,
+    *,
+    cache_dir: Path | None,
+    progress: Progress | None,
+) -> DataSource:
+    entries = [p.name for p in folder.iterdir() if p.is_file()]
+    if not _has_tables(entries):
+        # An unzipped download often nests the files one level down; an archive may sit here.
+        subfolders = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        nested = [p for p in subfolders if _has_tables(q.name for q in p.iterdir() if q.is_file())]
+        if len(nested) == 1:
+            return _resolve_folder(nested[0], names, cache_dir=cache_dir, progress=progress)
+        if len(nested) > 1:
+            raise DataError(
+                "holds several sub-folders with Home Credit files: "
+                + ", ".join(sorted(p.name for p in nested)),
+                file=str(folder),
+                expected="one folder of tables; pass the sub-folder you mean",
+            )
+        archives = [folder / n for n in entries if n.lower().endswith(".zip")]
+        if len(archives) == 1 and zipfile.is_zipfile(archives[0]):
+            return _resolve_zip(archives[0], names, cache_dir=cache_dir, progress=progress)
+    chosen, descriptions = _pick(entries)
+    files = {
+        table: TableFile(table, folder / file_name, fmt, str(folder / file_name))
+        for table, (file_name, fmt) in chosen.items()
+    }
+    return DataSource(
+        origin=folder,
+        kind="folder",
+        folder=folder,
+        files=files,
+        descriptions=folder / descriptions if descriptions else None,
+    )
+
+
+def _member_dir(members: list[zipfile.ZipInfo]) -> str:
+    """The archive folder holding the tables: the root, or the single sub-folder that has them."""
+    folders: dict[str, list[str]] = {}
+    for info in members:
+        member = PurePosixPath(info.filename)
+        if info.is_dir() or member.parts[:1] == ("__MACOSX",) or member.name.startswith("._"):
+            continue
+        folders.setdefault(str(member.parent), []).append(member.name)
+    with_tables = sorted(f for f, files in folders.items() if _has_tables(files))
+    if "." in with_tables or not with_tables:
+        return "."
+    if len(with_tables) > 1:
+        raise DataError(
+            "holds Home Credit files in several folders: " + ", ".join(with_tables),
+            file=None,
+            expected="the CSV files at the archive's root or in one folder",
+        )
+    return with_tables[0]
+
+
+def default_cache_dir(archive: Path) -> Path:
+    """`<archive stem>.extracted/` beside the archive, or a temp folder when that is read-only."""
+    beside = archive.parent / f"{archive.stem}.extracted"
+    try:
+        beside.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=beside, prefix=".probe."):
+            return beside
+    except OSError:
+        digest = hashlib.sha1(str(archive.resolve()).encode()).hexdigest()[:12]
+        fallback = Path(tempfile.gettempdir()) / "scoring-extracted" / f"{archive.stem}-{digest}"
+        fallback.mkdir(parents=True, exist_ok=True)
+        return fallback
+
+
+def _read_manifest(folder: Path) -> dict[str, dict[str, int]]:
+    try:
+        data = json.loads((folder / _MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _extract_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, label: str
+) -> None:
+    """Copy one member out in blocks, to a temp file first so `target` is never half-written."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, archive.open(info) as member:
+            shutil.copyfileobj(member, out, _BLOCK)
+        os.replace(tmp, target)
+    except zipfile.BadZipFile as error:
+        raise DataError(
+            f"the archive member is damaged ({error})",
+            file=label,
+            expected="an archive that unzips cleanly (download it again)",
+        ) from error
+    finally:  # after a successful rename there is nothing left to remove
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _resolve_zip(
+    archive_path: Path,
+    names: Iterable[str] | None,
+    *,
+    cache_dir: Path | None,
+    progress: Progress | None,
+) -> DataSource:
+    try:
+        archive = zipfile.ZipFile(archive_path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise DataError(
+            f"cannot be opened as a zip archive ({error})",
+            file=str(archive_path),
+            expected=EXPECTED_SOURCE,
+        ) from error
+    with archive:
+        members = archive.infolist()
+        try:
+            folder = _member_dir(members)
+        except DataError as error:
+            raise DataError(str(error), file=str(archive_path)) from error
+        in_folder = {
+            PurePosixPath(i.filename).name: i
+            for i in members
+            if not i.is_dir() and str(PurePosixPath(i.filename).parent) == folder
+        }
+        chosen, descriptions = _pick(in_folder)
+        wanted = set(TABLES) if names is None else set(names)
+        cache = cache_dir or default_cache_dir(archive_path)
+        cache.mkdir(parents=True, exist_ok=True)
+        manifest = _read_manifest(cache)
+        files: dict[str, TableFile] = {}
+        to_extract = [(t, n) for t, (n, _) in chosen.items() if t in wanted]
+        if descriptions:
+            to_extract.append(("", descriptions))
+        for table, member_name in to_extract:
+            info = in_folder[member_name]
+            target = cache / member_name
+            label = f"{archive_path.name}/{info.filename}"
+            stamp = {"crc": info.CRC, "size": info.file_size}
+            fresh = (
+                manifest.get(member_name) == stamp
+                and target.exists()
+                and target.stat().st_size == info.file_size
+            )
+            if not fresh:
+                if progress:
+                    progress.say(f"extracting {label} ({info.file_size / 1e6:,.0f} MB) to {cache}")
+                _extract_member(archive, info, target, label)
+                manifest[member_name] = stamp
+                _write_atomically(cache / _MANIFEST, json.dumps(manifest, indent=1))
+            if table:
+                files[table] = TableFile(table, target, chosen[table][1], label)
+    return DataSource(
+        origin=archive_path,
+        kind="zip",
+        folder=cache,
+        files=files,
+        descriptions=cache / descriptions if descriptions else None,
+    )
