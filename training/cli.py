@@ -16,6 +16,7 @@ from training.errors import UserFacingError
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("training.commands.synth", "generate synthetic Home Credit tables"),
     "check": ("training.commands.check", "validate a folder, zip or Parquet set of the tables"),
+    "features": ("training.commands.features", "compute the per-client feature matrix"),
 }
 
 
