@@ -51,7 +51,7 @@ def fit_categories(tables: Tables) -> dict[str, list[str]]:
     return {c: list(frame[c][0]) for c in CATEGORICAL}
 
 
-def _rows(tables: Tables) -> pl.LazyFrame:
+def _rows(tables: Tables, state: FeatureState) -> pl.LazyFrame:
     clean = [days(c).alias(c) for c in FIELDS if TABLES[SOURCE].column(c).holds_days]
     return applicants(tables).with_columns(clean)
 

@@ -34,9 +34,10 @@ class Feature:
 
 @dataclass(frozen=True)
 class Block:
-    """One pass over prepared rows: `rows(tables)` then, per client, the declared expressions."""
+    """One pass over prepared rows: `rows(tables, state)` then, per client, the declared
+    expressions (rows may depend on the state: per-credit shares of fitted levels)."""
 
-    rows: Callable[[Tables], pl.LazyFrame]
+    rows: Callable[[Tables, FeatureState], pl.LazyFrame]
     features: Callable[[FeatureState], list[Feature]]
     #: False for the application block: one row per client already, no group-by.
     group: bool = True
@@ -172,12 +173,23 @@ class Declarations:
             self.items.append(Feature(spec, expr))
         return self
 
+    def derived(
+        self,
+        key: str,
+        value: pl.Expr,
+        aggregations: Iterable[str],
+        *,
+        subset: str | None = None,
+    ) -> Declarations:
+        """Aggregates a per-row derived quantity (its `key` names it in the vocabulary)."""
+        return self.agg("", aggregations, subset=subset, derived=key, value=value)
+
     def custom(
         self,
         name: str,
         expr: pl.Expr,
         *,
-        derived: str,
+        derived: str | None,
         aggregation: str,
         subset: str | None = None,
         column: str | None = None,

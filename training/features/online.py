@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import cache
 
 import polars as pl
 
@@ -67,12 +68,19 @@ def _convert(value: object, dtype: pl.DataType, *, where: str, column: str) -> o
     )
 
 
+@cache
+def _empty(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=polars_schema(name))
+
+
 def _frame(key: str, rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     name = RECORD_TABLES[key]
-    schema = polars_schema(name)
-    ignored = IGNORED_FIELDS.get(key, frozenset())
     if isinstance(rows, (Mapping, str, bytes)):
         raise DataError(f"{key} must be a list of records", file=key, expected="a JSON array")
+    if not rows:
+        return _empty(name)
+    schema = polars_schema(name)
+    ignored = IGNORED_FIELDS.get(key, frozenset())
     columns: dict[str, list[object]] = {c: [] for c in schema}
     for i, row in enumerate(rows):
         where = f"{key}[{i}]"

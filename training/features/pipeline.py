@@ -16,7 +16,7 @@ import polars as pl
 from shared.tables import CLIENT_ID, TABLES
 from training.data.reader import Tables
 from training.features import application, registry
-from training.features.family import Family, table
+from training.features.family import Family, Feature, table
 from training.features.spec import FeatureSpec
 from training.features.state import FeatureState
 from training.progress import Progress
@@ -113,15 +113,18 @@ def restrict(tables: Tables, client_ids: Sequence[int]) -> Tables:
     return out
 
 
-def family_frame(family: Family, tables: Tables, state: FeatureState) -> pl.LazyFrame:
+def family_frame(
+    family: Family, blocks: list[list[Feature]], tables: Tables, state: FeatureState
+) -> pl.LazyFrame:
     """One row per client that has rows for the family, its columns as Float32."""
     frames: list[pl.LazyFrame] = []
-    for block in family.blocks:
-        exprs = [f.expr.alias(f.spec.name) for f in block.features(state)]
-        rows = block.rows(tables)
-        frames.append(
-            rows.group_by(CLIENT_ID).agg(exprs) if block.group else rows.select(CLIENT_ID, *exprs)
-        )
+    for block, features in zip(family.blocks, blocks, strict=True):
+        exprs = [f.expr.alias(f.spec.name) for f in features]
+        rows = block.rows(tables, state)
+        if block.group:
+            frames.append(rows.group_by(CLIENT_ID).agg(exprs))
+        else:
+            frames.append(rows.select(CLIENT_ID, *exprs))
     frame = frames[0]
     for other in frames[1:]:
         frame = frame.join(other, on=CLIENT_ID, how="full", coalesce=True)
@@ -143,23 +146,25 @@ def build_features(
     """
     if client_ids is not None:
         tables = restrict(tables, client_ids)
-    chosen = registry.select(state.families)
-    lazy = [family_frame(family, tables, state) for family in chosen]
-    if progress is None:
-        frames = pl.collect_all(lazy, engine=engine)
-    else:
-        frames = []
-        for family, frame in zip(chosen, lazy, strict=True):
-            with progress.stage(f"family {family.name}"):
-                frames.append(frame.collect(engine=engine))
-            progress.say(
-                f"family {family.name}: {frames[-1].width - 1} features, "
-                f"{frames[-1].height:,} clients"
-            )
+    frames: list[pl.DataFrame] = []
+    # One query per family, collected in turn: it bounds memory to one side table at a time
+    # and, online, is faster than collect_all (which spends ~50 ms planning 7 queries at once).
+    for family, blocks in registry.declared(state):
+        lazy = family_frame(family, blocks, tables, state)
+        if progress is None:
+            frames.append(lazy.collect(engine=engine))
+            continue
+        with progress.stage(f"family {family.name}"):
+            frames.append(lazy.collect(engine=engine))
+        progress.say(
+            f"family {family.name}: {frames[-1].width - 1} features, {frames[-1].height:,} clients"
+        )
     matrix = frames[0].sort(CLIENT_ID)
     for frame in frames[1:]:
         matrix = matrix.join(frame, on=CLIENT_ID, how="left")
-    counts = [s.name for s in feature_specs(state) if s.aggregation == "count"]
+    counts = state.memo(
+        "counts", lambda: [s.name for s in feature_specs(state) if s.aggregation == "count"]
+    )
     return (
         matrix.with_columns(pl.col(counts).fill_null(0.0))
         .select(pl.col(CLIENT_ID).cast(pl.Int32), *state.feature_names)

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from training.features import credit_card, installments, pos_cash, previous
 from training.features.application import APPLICATION
+from training.features.bureau import BALANCE_FAMILY, BUREAU_FAMILY
 from training.features.family import Family, Feature
 from training.features.spec import FeatureSpec
 from training.features.state import FeatureState
 
-FAMILIES: tuple[Family, ...] = (APPLICATION,)
+FAMILIES: tuple[Family, ...] = (
+    APPLICATION,
+    BUREAU_FAMILY,
+    BALANCE_FAMILY,
+    previous.FAMILY,
+    pos_cash.FAMILY,
+    installments.FAMILY,
+    credit_card.FAMILY,
+)
 
 BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}
 
@@ -34,10 +44,18 @@ def select(names: Iterable[str] | None = None) -> tuple[Family, ...]:
     return tuple(f for f in FAMILIES if f.name in wanted)
 
 
-def declared(state: FeatureState) -> list[tuple[Family, list[Feature]]]:
-    return [(family, family.features(state)) for family in select(state.families)]
+def declared(state: FeatureState) -> list[tuple[Family, list[list[Feature]]]]:
+    """Each family with its blocks' features, built once per state (see FeatureState.memo)."""
+
+    def make() -> list[tuple[Family, list[list[Feature]]]]:
+        return [
+            (family, [block.features(state) for block in family.blocks])
+            for family in select(state.families)
+        ]
+
+    return state.memo("declared", make)  # type: ignore[no-any-return]
 
 
 def feature_specs(state: FeatureState) -> list[FeatureSpec]:
     """One spec per feature, in the matrix's column order."""
-    return [f.spec for _, features in declared(state) for f in features]
+    return [f.spec for _, blocks in declared(state) for block in blocks for f in block]
