@@ -294,12 +294,14 @@ def test_bureau_wording(kwargs: dict[str, str], en: str, fr: str, unit: str) -> 
                 "family": "bureau",
                 "table": "bureau_balance",
                 "column": "STATUS",
-                "aggregation": "share",
+                "aggregation": "mean_share",
                 "level": "2",
             },
-            "Share of months of bureau credit history whose monthly status is “31 to 60 days late”",
-            "Part des mois d'historique au bureau de crédit dont le statut mensuel est "
-            "« 31 à 60 jours de retard »",
+            # Each credit's months are summarised first, then the credits are averaged.
+            "Average share of months whose monthly status is “31 to 60 days late” "
+            "on bureau credits with a monthly history",
+            "Part moyenne des mois dont le statut mensuel est « 31 à 60 jours de retard » "
+            "sur les crédits avec historique mensuel au bureau de crédit",
             "%",
             BusinessGroup.CREDIT_BUREAU,
         ),
@@ -385,6 +387,68 @@ def test_application_wording(
 ) -> None:
     info = describe(spec(family="application", table="application_train", **kwargs))
     assert (info.label_en, info.label_fr, info.unit, info.group) == (en, fr, unit, group)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "en", "fr", "unit"),
+    [
+        (
+            # Recent instalments weigh more; a weighted mean of days is still days.
+            {"column": "days_past_due", "derived": "days_past_due"},
+            "Recency-weighted average payment delay on past instalments",
+            "Retard de paiement moyen pondéré par la récence sur les échéances passées",
+            "days",
+        ),
+        (
+            # ... and a weighted mean of a 0/1 flag is a share.
+            {"column": "late_flag", "derived": "late_flag"},
+            "Recency-weighted share of past instalments with a payment delay",
+            "Part pondérée par la récence des échéances passées avec retard de paiement",
+            "%",
+        ),
+    ],
+)
+def test_recency_weighted_wording(kwargs: dict[str, str], en: str, fr: str, unit: str) -> None:
+    info = describe(
+        spec(
+            family="installments",
+            table="installments_payments",
+            aggregation="recency_weighted_mean",
+            **kwargs,
+        )
+    )
+    assert (info.label_en, info.label_fr, info.unit) == (en, fr, unit)
+
+
+def test_counting_distinct_ids_counts_things_and_summed_flags_count_rows() -> None:
+    cards = describe(spec(table="credit_card_balance", column="SK_ID_PREV", aggregation="nunique"))
+    assert (cards.label_en, cards.label_fr, cards.unit) == (
+        "Number of credit cards",
+        "Nombre de cartes de crédit",
+        "count",
+    )
+    late = describe(
+        spec(
+            table="installments_payments",
+            column="late_flag",
+            derived="late_flag",
+            aggregation="sum",
+        )
+    )
+    assert (late.label_en, late.label_fr, late.unit) == (
+        "Number of past instalments with a payment delay",
+        "Nombre d'échéances passées avec retard de paiement",
+        "count",
+    )
+
+
+def test_summed_dates_are_not_called_a_total_date() -> None:
+    info = describe(
+        spec(table="installments_payments", column="DAYS_ENTRY_PAYMENT", aggregation="sum")
+    )
+    assert "total" not in info.label_en.lower() and "totale" not in info.label_fr.lower()
+    assert info.label_en.startswith("Sum of the payment date")
+    assert info.label_fr.startswith("Somme des valeurs de la date de paiement")
 
 
 def test_french_adjectives_agree_with_the_noun() -> None:
@@ -518,7 +582,11 @@ def _assert_catalogue_clean(specs: list[FeatureSpec]) -> None:
         assert isinstance(info.group, BusinessGroup)
         assert info.unit in UNITS, (info.name, info.unit)
         assert info.label_en[:1].isupper() and info.label_fr[:1].isupper(), info.name
-        assert "_" not in info.label_en and "_" not in info.label_fr, info.name
+        # No raw key leaks into a label (category levels are shown as the data spells them).
+        by_name = {s.name: s for s in specs}
+        level = by_name[info.name].level or ""
+        for label in (info.label_en, info.label_fr):
+            assert "_" not in label.replace(level, ""), (info.name, label)
 
 
 def test_real_registry_has_no_fallback_and_unique_labels() -> None:

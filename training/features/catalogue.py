@@ -30,6 +30,7 @@ from training.features.vocabulary import (
     Term,
     column_term,
     derived_term,
+    distinct_words,
     entity,
     humanise,
     level_words,
@@ -134,8 +135,18 @@ _OF_STATISTICS: dict[str, tuple[str, str]] = {
     "std": ("spread", "dispersion"),
 }
 
+#: Weighted mean where recent rows weigh more (installments' e^(days/365) weights).
+_RECENCY = "recency_weighted_mean"
+_RECENCY_FR = (
+    "moyen pondéré par la récence",
+    "moyenne pondérée par la récence",
+    "moyens pondérés par la récence",
+    "moyennes pondérées par la récence",
+)
 _COUNTS = frozenset({"count", "size", "len"})
 _SHARES = frozenset({"share", "ratio_of_rows"})
+#: Aggregations whose value is a fraction of rows, hence unit "%".
+_FRACTIONS = _SHARES | {"mean_share"}
 _SQUARED = {"EUR": "EUR²", "days": "days²", "months": "months²", "years": "years²"}
 
 #: Aggregation -> (English, French) words for descriptions.
@@ -153,6 +164,8 @@ _DESCRIPTION_WORDS: dict[str, tuple[str, str]] = {
     "size": ("number of rows", "nombre de lignes"),
     "nunique": ("number of distinct values", "nombre de valeurs distinctes"),
     "share": ("share of rows", "part des lignes"),
+    "mean_share": ("mean per-row share", "moyenne des parts par ligne"),
+    _RECENCY: ("recency-weighted mean", "moyenne pondérée par la récence"),
 }
 
 
@@ -277,7 +290,8 @@ def _compose(
         """ "Number of <rows> ...", "Nombre de <rows> ..." (rows are the object, no "on")."""
         if rows is None:
             return f"{en_lead} {en_rest}", f"{fr_lead} {fr_rest}"
-        fr_link = "des " if fr_lead.endswith("Part") else _of(rows.fr)
+        # "Part des crédits" (of the rows), "Nombre de crédits" (a count of rows).
+        fr_link = _of(rows.fr) if fr_lead.startswith("Nombre") else "des "
         return (
             f"{en_lead} {rows.en} {en_rest} {rows_suffix[0]}",
             f"{fr_lead} {fr_link}{rows.fr} {fr_rest} {rows_suffix[1]}",
@@ -304,6 +318,12 @@ def _compose(
             return on(f"{noun.en}: {level_en}", f"{noun.fr_full} : {level_fr}")
         if agg in _SHARES or agg == "mean":
             return of_rows("Share of", "Part", whose_en, whose_fr)
+        if agg == "mean_share" and ent is not None and ent.sub_en:
+            # Each row is itself a share of finer rows (a credit's months with this status).
+            return on(
+                f"average share of {ent.sub_en} {whose_en}",
+                f"part moyenne des {ent.sub_fr} {whose_fr}",
+            )
         if agg in _COUNTS or agg == "sum":
             return of_rows("Number of", "Nombre", whose_en, whose_fr)
         ctx.note(f"aggregation {agg!r} of a category level")
@@ -313,14 +333,29 @@ def _compose(
         return on(noun.en, noun.fr_full)
 
     is_flag = term.unit == "flag"
-    if is_flag and (agg in _SHARES or agg == "mean") and rows is not None:
+    if is_flag and rows is not None:
+        # The mean of a yes/no quantity is a share of rows: "Share of ... with insurance".
         en_with = noun.en_with or f"with {noun.en}"
         fr_with = noun.fr_with or f"avec {noun.fr_full}"
-        return of_rows("Share of", "Part", en_with, fr_with)
-    if is_flag and agg == "sum" and rows is not None:
-        en_with = noun.en_with or f"with {noun.en}"
-        fr_with = noun.fr_with or f"avec {noun.fr_full}"
-        return of_rows("Number of", "Nombre", en_with, fr_with)
+        if agg in _SHARES or agg == "mean":
+            return of_rows("Share of", "Part", en_with, fr_with)
+        if agg == "sum":
+            return of_rows("Number of", "Nombre", en_with, fr_with)
+        if agg == _RECENCY:
+            return of_rows(
+                "Recency-weighted share of", "Part pondérée par la récence", en_with, fr_with
+            )
+
+    if agg == _RECENCY:
+        form = _agree(_RECENCY_FR, noun)
+        return on(f"recency-weighted average {noun.en}", f"{noun.fr_full} {form}")
+
+    if noun.temporal and agg == "sum":
+        # Dates do not add up into a date: say plainly that the values were summed.
+        return on(
+            f"sum of the {noun.en} values",
+            f"somme des valeurs {_of_the(noun)}{noun.fr_full}",
+        )
 
     adjective = (_TEMPORAL if noun.temporal else {}).get(agg) or _ADJECTIVES.get(agg)
     if adjective is not None:
@@ -338,6 +373,13 @@ def _compose(
         stat_en, stat_fr = _OF_STATISTICS[agg]
         return on(f"{stat_en} of the {noun.en}", f"{stat_fr} {_of_the(noun)}{noun.fr_full}")
 
+    if agg == "nunique" and spec.column is not None:
+        distinct = distinct_words(spec.table, spec.column)
+        if distinct is not None:
+            en_things, fr_things = distinct
+            return f"Number of {en_things} {rows_suffix[0]}", (
+                f"Nombre {_of(fr_things)}{fr_things} {rows_suffix[1]}"
+            )
     if agg == "nunique":
         return on(
             f"number of distinct values of the {noun.en}",
@@ -368,9 +410,9 @@ def _unit(spec: FeatureSpec, term: Term | None) -> str:
         if agg is None:
             return "flag"
         return "count" if agg == "sum" else "%"
-    if agg in _SHARES:
+    if agg in _FRACTIONS:
         return "%"
-    if term.unit == "flag" and agg == "mean":
+    if term.unit == "flag" and agg in ("mean", _RECENCY):
         return "%"
     if term.unit == "flag" and agg == "sum":
         return "count"

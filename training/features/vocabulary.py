@@ -95,6 +95,12 @@ class Entity:
     fr_tail: str = ""
     #: English preposition linking an aggregated quantity to the rows: "on", "over".
     en_prep: str = "on"
+    #: When each row summarises finer rows (a bureau credit's months), what those are, for
+    #: "mean_share": "Average share of months whose status is ...". Plural, French masculine
+    #: unless `sub_gender` says otherwise.
+    sub_en: str = ""
+    sub_fr: str = ""
+    sub_gender: Gender = "m"
 
 
 @dataclass(frozen=True)
@@ -148,8 +154,15 @@ TABLE_GROUPS: dict[str, G] = {
 
 ENTITIES: dict[str, Entity] = {
     "bureau": Entity("bureau credits", "crédits", "m", "au bureau de crédit"),
+    # The bureau_balance family summarises each credit's months first, then aggregates the
+    # credits: its rows are bureau credits that have a monthly history.
     "bureau_balance": Entity(
-        "months of bureau credit history", "mois", "m", "d'historique au bureau de crédit", "over"
+        "bureau credits with a monthly history",
+        "crédits",
+        "m",
+        "avec historique mensuel au bureau de crédit",
+        sub_en="months",
+        sub_fr="mois",
     ),
     "previous_application": Entity("previous applications", "demandes précédentes", "f"),
     "POS_CASH_balance": Entity(
@@ -509,7 +522,7 @@ _SIDE_COLUMNS: dict[str, dict[str, Term]] = {
         "AMT_ANNUITY": T(N("annuity", "annuité", "f"), "EUR"),
         "AMT_APPLICATION": T(N("amount asked", "montant", "m", "demandé"), "EUR"),
         "AMT_CREDIT": T(N("amount granted", "montant", "m", "accordé"), "EUR"),
-        "AMT_DOWN_PAYMENT": T(N("down payment", "apport", "m", "personnel"), "EUR"),
+        "AMT_DOWN_PAYMENT": T(N("down payment", "apport personnel"), "EUR"),
         "AMT_GOODS_PRICE": T(N("price of the goods", "prix", "m", "du bien"), "EUR"),
         "WEEKDAY_APPR_PROCESS_START": T(
             N("application weekday", "jour", "m", "de la semaine de la demande"), "category"
@@ -684,6 +697,32 @@ def column_term(table: str, column: str) -> Term | None:
     return _SIDE_COLUMNS.get(table, {}).get(column)
 
 
+#: nunique of an id column counts things: "Number of cards" reads better than "Number of
+#: distinct values of the previous loan ID". (table, column) -> (English, French) plurals.
+_DISTINCT_IDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("bureau", "SK_ID_BUREAU"): ("bureau credits", "crédits au bureau de crédit"),
+    ("bureau_balance", "SK_ID_BUREAU"): (
+        "bureau credits with a monthly history",
+        "crédits avec historique mensuel au bureau de crédit",
+    ),
+    ("previous_application", "SK_ID_PREV"): ("previous applications", "demandes précédentes"),
+    ("POS_CASH_balance", "SK_ID_PREV"): (
+        "previous shop and cash loans",
+        "prêts précédents (magasin et espèces)",
+    ),
+    ("installments_payments", "SK_ID_PREV"): (
+        "previous loans with instalments",
+        "prêts précédents avec échéances",
+    ),
+    ("credit_card_balance", "SK_ID_PREV"): ("credit cards", "cartes de crédit"),
+}
+
+
+def distinct_words(table: str, column: str) -> tuple[str, str] | None:
+    """What counting the distinct values of an id column counts, or None for other columns."""
+    return _DISTINCT_IDS.get((table, column))
+
+
 def table_group(table: str) -> G | None:
     return TABLE_GROUPS.get(table)
 
@@ -709,9 +748,20 @@ LEVEL_WORDS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+#: Levels that mean the same in every column (Home Credit's yes/no and "not available" codes).
+ANY_COLUMN_LEVEL_WORDS: dict[str, tuple[str, str]] = {
+    "Y": ("yes", "oui"),
+    "N": ("no", "non"),
+    "XNA": ("not available", "non disponible"),
+    "XAP": ("not applicable", "sans objet"),
+}
+
+
 def level_words(column: str | None, level: str) -> tuple[str, str]:
     """(English, French) text for a category level: the level itself unless a gloss exists."""
-    return LEVEL_WORDS.get((column or "", level), (level, level))
+    if (column or "", level) in LEVEL_WORDS:
+        return LEVEL_WORDS[(column or "", level)]
+    return ANY_COLUMN_LEVEL_WORDS.get(level, (level, level))
 
 
 # --------------------------------------------------------------------------------------------
@@ -728,6 +778,7 @@ SUBSETS: dict[str, Subset] = {
     "canceled": Subset("cancelled", "annulés", "annulées"),
     "cancelled": Subset("cancelled", "annulés", "annulées"),
     "unused": Subset("unused", "non utilisés", "non utilisées"),
+    "running": Subset("ongoing", "en cours", "en cours"),
     "completed": Subset("completed", "terminés", "terminées"),
     "late": Subset("late", "en retard", "en retard"),
     "overdue": Subset("overdue", "en retard", "en retard"),
@@ -927,10 +978,10 @@ DERIVED: dict[str, Term] = {
     # previous applications
     "app_credit_ratio": T(
         N(
-            "amount asked relative to amount granted",
-            "montant",
+            "ratio of amount asked to amount granted",
+            "rapport",
             "m",
-            "demandé rapporté au montant accordé",
+            "entre montant demandé et montant accordé",
         ),
         "ratio",
     ),
@@ -946,12 +997,113 @@ DERIVED: dict[str, Term] = {
         N("share of the card limit used", "part", "f", "du plafond utilisée"), "ratio"
     ),
     # bureau
+    "credit_duration": T(N("planned credit length", "durée", "f", "prévue du crédit"), "days"),
+    "end_date_gap": T(
+        N("gap between actual and planned end", "écart", "m", "entre fin effective et fin prévue"),
+        "days",
+    ),
+    "overdue_flag": T(
+        N(
+            "currently overdue",
+            "retard",
+            "m",
+            "en cours",
+            en_with="currently overdue",
+            fr_with="actuellement en retard",
+        ),
+        "flag",
+    ),
+    # bureau_balance: one summary per credit, then aggregated per client
+    "credit_first_month": T(
+        N("first month of history", "premier mois", "m", "d'historique", temporal=True), "months"
+    ),
+    "credit_last_month": T(
+        N("last month of history", "dernier mois", "m", "d'historique", temporal=True), "months"
+    ),
+    "credit_history_months": T(N("history length", "durée", "f", "de l'historique"), "months"),
+    "credit_worst_status": T(
+        N("delay level reached (0 to 5)", "niveau", "m", "de retard atteint (0 à 5)"), "rating"
+    ),
+    "credit_late_months": T(
+        N("number of late months", "nombre", "m", "de mois en retard"), "count"
+    ),
+    "credit_late_share_12m": T(
+        N(
+            "share of late months (last 12 months)",
+            "part",
+            "f",
+            "de mois en retard (12 derniers mois)",
+        ),
+        "ratio",
+    ),
+    # previous applications
+    "credit_minus_application": T(
+        N(
+            "amount granted minus amount asked",
+            "écart",
+            "m",
+            "entre montant accordé et montant demandé",
+        ),
+        "EUR",
+    ),
+    "simple_interest_rate": T(
+        N("implied yearly interest rate", "taux d'intérêt annuel implicite"), "ratio"
+    ),
+    "last_due_shift": T(
+        N("shift of the last due date", "décalage", "m", "de la dernière échéance"), "days"
+    ),
+    "refused_flag": T(
+        N("refusal", "refus", en_with="refused", fr_with="refusées"),
+        "flag",
+    ),
+    # monthly balances and instalments (POS/cash, installments, cards)
+    "remaining_instalment_share": T(
+        N("share of instalments left to pay", "part", "f", "d'échéances restant à payer"), "ratio"
+    ),
+    "late_flag": T(
+        N(
+            "payment delay",
+            "retard",
+            "m",
+            "de paiement",
+            en_with="with a payment delay",
+            fr_with="avec retard de paiement",
+        ),
+        "flag",
+    ),
+    "underpaid_flag": T(
+        N(
+            "partial payment",
+            "paiement partiel",
+            en_with="not paid in full",
+            fr_with="non payées en totalité",
+        ),
+        "flag",
+    ),
+    "drawings_to_limit": T(
+        N(
+            "ratio of amount used to card limit",
+            "rapport",
+            "m",
+            "entre montant utilisé et plafond",
+        ),
+        "ratio",
+    ),
+    "payment_to_minimum": T(
+        N(
+            "ratio of payment to minimum due",
+            "rapport",
+            "m",
+            "entre paiement et minimum exigé",
+        ),
+        "ratio",
+    ),
     "debt_to_credit": T(
-        N("debt relative to amount granted", "dette", "f", "rapportée au montant accordé"), "ratio"
+        N("share of the credit still to repay", "part", "f", "du crédit restant à rembourser"),
+        "ratio",
     ),
     "overdue_to_debt": T(
-        N("overdue amount relative to debt", "montant", "m", "en retard rapporté à la dette"),
-        "ratio",
+        N("share of the debt overdue", "part", "f", "de la dette en retard"), "ratio"
     ),
 }
 
