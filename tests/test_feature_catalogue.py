@@ -615,3 +615,10 @@ def test_real_registry_on_levels_fitted_from_the_real_sample(real_sample: Path) 
 
     state = fit_feature_state(open_tables(real_sample))
     _assert_catalogue_clean(feature_specs(state))
+
+
+def test_descriptions_say_how_the_value_is_computed_and_quote_the_source() -> None:
+    info = describe(spec(column="AMT_CREDIT_SUM_DEBT", aggregation="mean", subset="active"))
+    assert "AMT_CREDIT_SUM_DEBT" in info.description_en and "active" in info.description_en
+    assert TABLES["bureau"].column("AMT_CREDIT_SUM_DEBT").description in info.description_en
+    assert info.description_fr.startswith("Moyenne de AMT_CREDIT_SUM_DEBT")

@@ -424,7 +424,7 @@ _BUILDING_MEASURES: dict[str, Noun] = {
     "APARTMENTS": N("apartment size", "taille", "f", "des appartements"),
     "BASEMENTAREA": N("basement area", "surface", "f", "du sous-sol"),
     "YEARS_BEGINEXPLUATATION": N("time in use", "ancienneté", "f", "de mise en service"),
-    "YEARS_BUILD": N("building age", "âge", "m", "du bâtiment"),
+    "YEARS_BUILD": N("age", "âge"),
     "COMMONAREA": N("common area", "surface", "f", "des parties communes"),
     "ELEVATORS": N("number of elevators", "nombre", "m", "d'ascenseurs"),
     "ENTRANCES": N("number of entrances", "nombre", "m", "d'entrées"),
