@@ -16,6 +16,9 @@ from training.errors import UserFacingError
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("training.commands.synth", "generate synthetic Home Credit tables"),
     "check": ("training.commands.check", "validate a folder, zip or Parquet set of the tables"),
+    "train": ("training.commands.train", "train the model and publish a bundle"),
+    "evaluate": ("training.commands.evaluate", "score a labelled data set: AUC, cost, confusion"),
+    "score": ("training.commands.score", "batch-score every applicant to CSV or Parquet"),
     "features": ("training.commands.features", "compute the per-client feature matrix"),
 }
 

@@ -1,0 +1,73 @@
+"""`scoring train`: fit the model on the Kaggle tables and publish a bundle."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, required=True, help="folder of the Kaggle tables")
+    parser.add_argument("--out", type=Path, required=True, help="MODEL_DIR receiving the bundle")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument(
+        "--cost-fn", type=float, default=10.0, help="cost of a missed default (default 10)"
+    )
+    parser.add_argument(
+        "--cost-fp", type=float, default=1.0, help="cost of a refused good client (default 1)"
+    )
+    parser.add_argument(
+        "--max-rounds", type=int, default=None, help="boosting round cap (default 3000)"
+    )
+    parser.add_argument(
+        "--learning-rate", type=float, default=None, help="LightGBM learning rate (default 0.05)"
+    )
+    parser.add_argument("--threads", type=int, default=None, help="LightGBM threads (default 2)")
+    parser.add_argument("--mlflow", metavar="URI", default=None, help="log the run to MLflow")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from training.errors import UserFacingError
+    from training.model.config import LightGBMParams, TrainConfig
+    from training.model.train import report_lines, train
+    from training.progress import Progress
+
+    lightgbm: dict[str, object] = {}
+    if args.learning_rate is not None:
+        lightgbm["learning_rate"] = args.learning_rate
+    if args.threads is not None:
+        lightgbm["num_threads"] = args.threads
+    options: dict[str, object] = {
+        "folds": args.folds,
+        "seed": args.seed,
+        "cost_fn": args.cost_fn,
+        "cost_fp": args.cost_fp,
+        "lightgbm": LightGBMParams(**lightgbm),
+    }
+    if args.max_rounds is not None:
+        options["max_rounds"] = args.max_rounds
+    try:
+        config = TrainConfig(**options)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise UserFacingError(f"invalid training options: {problems}") from error
+    if args.mlflow:
+        from training.model.tracking import require_mlflow
+
+        require_mlflow()
+    if not args.data.exists():
+        raise UserFacingError(f"--data {args.data} does not exist")
+    result = train(args.data, args.out, config, Progress("train", quiet=args.quiet))
+    print("\n".join(report_lines(result)))
+    if args.mlflow:
+        from training.model.tracking import log_to_mlflow
+
+        run_id = log_to_mlflow(args.mlflow, result, config.model_dump(mode="json"))
+        print(f"MLflow run {run_id}")
+    return 0
