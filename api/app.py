@@ -1,0 +1,102 @@
+"""The FastAPI application factory.
+
+`create_app(settings)` wires settings, security, error handling, metrics and the routers; the
+lifespan loads and verifies the bundle ONCE per process (hashes, model, client store, population
+groups) and opens this process's audit connection. A bundle that fails verification makes the
+start-up fail with the BundleError message (uvicorn then exits non-zero); `scoring serve` checks
+the bundle before starting uvicorn so the operator sees that message first and plainly.
+
+`create_app()` with no argument reads ApiSettings from the environment: that is the form uvicorn
+calls in each worker process (`uvicorn api.app:create_app --factory`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.audit import AuditLog
+from api.dependencies import ServiceState
+from api.distributions import Population
+from api.errors import install_error_handlers
+from api.metrics import Metrics, ServiceMiddleware
+from api.routers import audit, clients, features, health, model, scoring
+from api.scorer import Scorer
+from api.security import KeyChecker
+from shared.bundle import load_bundle
+from shared.settings import ApiSettings
+
+log = logging.getLogger("api")
+
+
+def load_service(settings: ApiSettings) -> ServiceState:
+    """Verifies and loads the bundle, builds the population views, opens the audit trail."""
+    started = time.perf_counter()
+    bundle = load_bundle(settings.model_dir)
+    scorer = Scorer(bundle)
+    population = Population(scorer)
+    audit_log = AuditLog(settings.audit_db)
+    log.info(
+        "bundle %s loaded: %d features, %d clients, in %.1fs",
+        scorer.version,
+        len(scorer.feature_names),
+        len(scorer.store),
+        time.perf_counter() - started,
+    )
+    return ServiceState(scorer=scorer, population=population, audit=audit_log)
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    service: ServiceState | None = None,
+    load: bool = True,
+) -> FastAPI:
+    """The app. `service` injects an already-loaded bundle; `load=False` starts without one
+    (readiness then answers 503: for tests of the not-ready state)."""
+    settings = settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.service is None and load:
+            app.state.service = load_service(settings)
+        try:
+            yield
+        finally:
+            if app.state.service is not None:
+                app.state.service.audit.close()
+
+    app = FastAPI(
+        title="Prêt à dépenser — scoring API",
+        version="1.0",
+        description=(
+            "Probability of default, decision at the cost-optimal threshold, explanations "
+            "(TreeSHAP) and client comparisons for advisors. Every /v1 endpoint requires an "
+            "X-API-Key header; errors share the ErrorResponse shape."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.key_checker = KeyChecker(settings.key_table())
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    for router in (health, model, clients, scoring, features, audit):
+        app.include_router(router.router)
+    origins = settings.cors_origin_list()
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Content-Type"],
+        )
+    app.add_middleware(
+        ServiceMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
+    )
+    return app

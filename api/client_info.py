@@ -1,0 +1,99 @@
+"""A client's application, as a card an advisor reads: years, euros, months, words.
+
+The raw fields come from the client store exactly as the application file wrote them; this module
+turns the handful an advisor talks about into readable values (age from DAYS_BIRTH, employment
+length with the pensioners' 365243 sentinel as "none", term = credit / annuity).
+"""
+
+from __future__ import annotations
+
+import math
+
+from api.formatting import DAYS_PER_YEAR, format_value
+from shared.contract import ClientField, ClientInfo, ClientProfile
+from shared.tables import DAYS_SENTINEL
+
+#: (field, label_fr, label_en, unit) in card order; unit drives formatting.
+CARD: tuple[tuple[str, str, str, str], ...] = (
+    ("age_years", "Âge", "Age", "years"),
+    ("gender", "Genre", "Gender", "category"),
+    ("family_status", "Situation familiale", "Family status", "category"),
+    ("children", "Enfants", "Children", "count"),
+    ("education", "Études", "Education", "category"),
+    ("income_type", "Type de revenu", "Income type", "category"),
+    ("occupation", "Profession", "Occupation", "category"),
+    ("employment_years", "Ancienneté dans l'emploi", "Time in current job", "years"),
+    ("income", "Revenu annuel", "Annual income", "EUR"),
+    ("contract_type", "Type de contrat", "Contract type", "category"),
+    ("credit_amount", "Montant du crédit", "Credit amount", "EUR"),
+    ("annuity", "Mensualité", "Monthly instalment", "EUR"),
+    ("term_months", "Durée estimée", "Estimated term", "months"),
+    ("goods_price", "Prix du bien", "Goods price", "EUR"),
+    ("housing", "Logement", "Housing", "category"),
+    ("owns_car", "Possède une voiture", "Owns a car", "flag"),
+    ("owns_realty", "Propriétaire d'un bien immobilier", "Owns real estate", "flag"),
+)
+
+
+def _number(value: object) -> float | None:
+    if value is None or isinstance(value, str):
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else number
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _yes_no(value: object) -> bool | None:
+    return {"Y": True, "N": False}.get(str(value)) if value is not None else None
+
+
+def profile_from(record: dict[str, object]) -> ClientProfile:
+    days_birth = _number(record.get("DAYS_BIRTH"))
+    days_employed = _number(record.get("DAYS_EMPLOYED"))
+    employed = (
+        -days_employed / DAYS_PER_YEAR
+        if days_employed is not None and days_employed != DAYS_SENTINEL and days_employed <= 0
+        else None
+    )
+    credit, annuity = _number(record.get("AMT_CREDIT")), _number(record.get("AMT_ANNUITY"))
+    children = _number(record.get("CNT_CHILDREN"))
+    return ClientProfile(
+        age_years=round(-days_birth / DAYS_PER_YEAR, 1) if days_birth is not None else None,
+        gender=_text(record.get("CODE_GENDER")),
+        income=_number(record.get("AMT_INCOME_TOTAL")),
+        credit_amount=credit,
+        annuity=annuity,
+        term_months=round(credit / annuity, 1) if credit and annuity else None,
+        goods_price=_number(record.get("AMT_GOODS_PRICE")),
+        employment_years=round(employed, 1) if employed is not None else None,
+        family_status=_text(record.get("NAME_FAMILY_STATUS")),
+        children=int(children) if children is not None else None,
+        housing=_text(record.get("NAME_HOUSING_TYPE")),
+        contract_type=_text(record.get("NAME_CONTRACT_TYPE")),
+        education=_text(record.get("NAME_EDUCATION_TYPE")),
+        occupation=_text(record.get("OCCUPATION_TYPE")),
+        income_type=_text(record.get("NAME_INCOME_TYPE")),
+        owns_car=_yes_no(record.get("FLAG_OWN_CAR")),
+        owns_realty=_yes_no(record.get("FLAG_OWN_REALTY")),
+    )
+
+
+def client_info(client_id: int, record: dict[str, object]) -> ClientInfo:
+    profile = profile_from(record)
+    values = profile.model_dump()
+    fields = [
+        ClientField(
+            name=name,
+            label_fr=label_fr,
+            label_en=label_en,
+            value=values[name],
+            unit=unit,
+            display_fr=format_value(values[name], unit, "fr"),
+            display_en=format_value(values[name], unit, "en"),
+        )
+        for name, label_fr, label_en, unit in CARD
+    ]
+    return ClientInfo(client_id=client_id, profile=profile, fields=fields)

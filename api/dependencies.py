@@ -1,0 +1,57 @@
+"""FastAPI dependencies: the settings, the caller's identity and the loaded bundle.
+
+Routers declare what they need (`Caller`, `Service`) instead of reaching into app.state, so a
+route cannot forget authentication and tests can see each route's needs in its signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from api.audit import AuditLog
+from api.distributions import Population
+from api.errors import NotReady
+from api.scorer import Scorer
+from api.security import API_KEY_HEADER, KeyChecker
+from shared.settings import ApiSettings
+
+
+@dataclass
+class ServiceState:
+    """Everything loaded once at start-up and shared by all requests of this process."""
+
+    scorer: Scorer
+    population: Population
+    audit: AuditLog
+
+
+_api_key = APIKeyHeader(
+    name=API_KEY_HEADER, auto_error=False, description="API key (several may be configured)"
+)
+
+
+def get_settings(request: Request) -> ApiSettings:
+    return request.app.state.settings
+
+
+def get_caller(request: Request, key: Annotated[str | None, Security(_api_key)] = None) -> str:
+    checker: KeyChecker = request.app.state.key_checker
+    caller = checker.caller(key)
+    request.state.caller = caller
+    return caller
+
+
+def get_service(request: Request) -> ServiceState:
+    service: ServiceState | None = request.app.state.service
+    if service is None:
+        raise NotReady("the model bundle is not loaded yet")
+    return service
+
+
+Caller = Annotated[str, Depends(get_caller)]
+Service = Annotated[ServiceState, Depends(get_service)]
+Settings = Annotated[ApiSettings, Depends(get_settings)]

@@ -1,0 +1,24 @@
+"""Thin HTTP layers: validate, call the scorer or a view builder, record, return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.contract import ErrorResponse
+
+_DESCRIPTIONS = {
+    401: "No API key",
+    403: "Wrong API key",
+    404: "Unknown client or feature",
+    413: "Body or batch too large",
+    422: "Invalid input: field, value and expectation in details",
+    503: "Bundle not loaded",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the given status codes, all in the ErrorResponse shape."""
+    return {c: {"model": ErrorResponse, "description": _DESCRIPTIONS[c]} for c in codes}
+
+
+AUTH = (401, 403, 503)

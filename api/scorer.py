@@ -1,0 +1,311 @@
+"""Scoring without HTTP: find the client's features, run the raw booster, explain with TreeSHAP.
+
+Everything here is loaded once from a verified bundle and then only read, so any number of
+request threads can share one Scorer. The hot path (predict by ID) is a dict lookup, a row slice
+of a float32 matrix, one `Booster.predict` on a 1-row float64 array with one thread, and the
+stored calibration: no pandas, no Polars, no per-request allocation beyond that row.
+
+Explanations use LightGBM's own TreeSHAP (`pred_contrib=True`) on the same raw booster, so the
+contributions plus the base value add up exactly to the raw (log-odds) output the probability is
+computed from; calibration, when the bundle has one, is applied after that sum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from api.client_store import ClientStore
+from api.errors import InvalidInput, NotFound, NotReady
+from api.reasons import FeatureText, top_reasons
+from shared.bundle import BundleError, LoadedBundle
+from shared.catalogue import GROUP_LABELS, BusinessGroup, FeatureInfo
+from shared.contract import (
+    Applicant,
+    ErrorItem,
+    Explanation,
+    FeatureContribution,
+    GroupContribution,
+    Prediction,
+    Reasons,
+)
+
+#: The online feature code names applicants by SK_ID_CURR; a JSON applicant without one gets
+#: this placeholder (never a real client's ID: the store's IDs are positive).
+PLACEHOLDER_ID = 0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One scored row: what /predict returns and what the audit trail records."""
+
+    client_id: int | None
+    payload_sha256: str | None
+    probability: float
+    decision: str
+    raw: float
+
+
+def payload_digest(applicant: Applicant) -> str:
+    """sha256 of the applicant's canonical JSON: identifies a submission without storing it."""
+    canonical = json.dumps(applicant.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _group_label(group: str) -> tuple[str, str]:
+    try:
+        labels = GROUP_LABELS[BusinessGroup(group)]
+    except ValueError:
+        return group, group
+    return labels["fr"], labels["en"]
+
+
+class Scorer:
+    def __init__(self, bundle: LoadedBundle) -> None:
+        self.bundle = bundle
+        self.manifest = bundle.manifest
+        self.version = self.manifest.version
+        self.threshold = float(self.manifest.threshold)
+        self.feature_names = self.manifest.feature_names
+        self.index = {name: i for i, name in enumerate(self.feature_names)}
+        self.booster = lgb.Booster(model_file=str(bundle.model_path))
+        if self.booster.feature_name() != self.feature_names:
+            raise BundleError(
+                "model.txt features differ from the manifest's feature list "
+                f"({self.booster.num_feature()} in the model, {len(self.feature_names)} listed)"
+            )
+        self.catalogue: dict[str, FeatureInfo] = bundle.catalogue().by_name()
+        self.importance = bundle.importance()
+        self.cost_curve = bundle.cost_curve()
+        self.reference = bundle.reference()
+        self.store = ClientStore(bundle.clients_path, self.feature_names)
+        self.train_rows = np.flatnonzero(~np.isnan(self.store.target))
+        self.texts = [self._feature_text(name) for name in self.feature_names]
+        groups = sorted({t.group for t in self.texts})
+        self.group_names = groups
+        self.group_of = np.array([groups.index(t.group) for t in self.texts], dtype=np.int64)
+        self._percentile_lock = threading.Lock()
+        self._feature_state: Any = None
+        self._state_lock = threading.Lock()
+
+    # ----------------------------------------------------------------- feature metadata
+
+    def info(self, name: str) -> FeatureInfo:
+        """Catalogue entry, or a plain fallback so an incomplete catalogue never breaks serving."""
+        found = self.catalogue.get(name)
+        if found is not None:
+            return found
+        return FeatureInfo(
+            name=name,
+            label_fr=name,
+            label_en=name,
+            unit="",
+            group=BusinessGroup.INCOME_AND_LOAN,
+            family="unknown",
+        )
+
+    def levels(self, name: str) -> list[str] | None:
+        entry = self.manifest.features[self.index[name]]
+        return entry.levels if entry.categorical else None
+
+    def _feature_text(self, name: str) -> FeatureText:
+        info = self.info(name)
+        reference = self.reference.features.get(name)
+        percentiles = (
+            np.asarray(reference.percentiles, dtype=np.float64)
+            if reference is not None and reference.percentiles
+            else None
+        )
+        return FeatureText(
+            name=name,
+            label_fr=info.label_fr,
+            label_en=info.label_en,
+            group=str(info.group),
+            unit=info.unit,
+            levels=self.levels(name),
+            percentiles=percentiles,
+        )
+
+    def text(self, index: int) -> FeatureText:
+        """Feature text with percentiles, computed from the store when reference.json lacks them."""
+        text = self.texts[index]
+        if text.percentiles is not None or text.levels:
+            return text
+        with self._percentile_lock:
+            text = self.texts[index]
+            if text.percentiles is None:
+                column = self.store.features[self.train_rows, index].astype(np.float64)
+                column = column[~np.isnan(column)]
+                percentiles = np.percentile(column, np.arange(101)) if len(column) else np.empty(0)
+                text = FeatureText(**{**text.__dict__, "percentiles": percentiles})
+                self.texts[index] = text
+        return text
+
+    # ----------------------------------------------------------------- feature rows
+
+    def rows_for_clients(self, client_ids: list[int]) -> np.ndarray:
+        positions = []
+        for client_id in client_ids:
+            position = self.store.position(client_id)
+            if position is None:
+                raise NotFound(
+                    f"unknown client {client_id}",
+                    [ErrorItem(field="client_id", value=client_id, message="no such client")],
+                )
+            positions.append(position)
+        return self.store.features[positions].astype(np.float64)
+
+    def feature_state(self) -> Any:
+        """The fitted FeatureState, loaded on first use (JSON applicants and what-if)."""
+        with self._state_lock:
+            if self._feature_state is None:
+                try:
+                    from training.features.state import FeatureState
+                except ImportError as error:
+                    raise NotReady(
+                        "online feature computation is not installed in this deployment"
+                    ) from error
+                state = FeatureState.from_json(self.bundle.feature_state_path.read_text("utf-8"))
+                if list(state.feature_names) != self.feature_names:
+                    raise BundleError("feature_state.json features differ from the manifest's")
+                self._feature_state = state
+            return self._feature_state
+
+    def rows_for_records(self, records: dict[str, list[dict[str, Any]]]) -> np.ndarray:
+        """Features of applicants given as table records, with the training code."""
+        from training.errors import DataError
+        from training.features.online import features_for_records
+
+        state = self.feature_state()
+        try:
+            frame = features_for_records(records, state)
+        except DataError as error:
+            raise InvalidInput(
+                str(error),
+                [
+                    ErrorItem(
+                        field=".".join(p for p in (error.file, error.column) if p) or None,
+                        value=error.example,
+                        expected=error.expected,
+                        message=str(error),
+                    )
+                ],
+            ) from error
+        return frame.select(self.feature_names).to_numpy().astype(np.float64)
+
+    def rows_for_applicant(self, applicant: Applicant) -> np.ndarray:
+        records = applicant.model_dump()
+        application = dict(records.pop("application"))
+        client_id = application.get("SK_ID_CURR")
+        if client_id is None:
+            client_id = application["SK_ID_CURR"] = PLACEHOLDER_ID
+        tables: dict[str, list[dict[str, Any]]] = {"application": [application]}
+        for table, rows in records.items():
+            tables[table] = [
+                {"SK_ID_CURR": client_id, **row} if table != "bureau_balance" else dict(row)
+                for row in rows
+            ]
+        return self.rows_for_records(tables)
+
+    # ----------------------------------------------------------------- model
+
+    def raw_scores(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster.predict(rows, raw_score=True, num_threads=1))
+
+    def probabilities(self, raw: np.ndarray) -> np.ndarray:
+        return self.manifest.calibration.apply(1.0 / (1.0 + np.exp(-raw)))
+
+    def decide(self, probability: float) -> str:
+        return "refuse" if probability >= self.threshold else "grant"
+
+    def score(
+        self, rows: np.ndarray, ids: list[int | None], digests: list[str | None]
+    ) -> list[Scored]:
+        raw = self.raw_scores(rows)
+        probabilities = self.probabilities(raw)
+        return [
+            Scored(cid, digest, float(p), self.decide(float(p)), float(r))
+            for cid, digest, p, r in zip(ids, digests, probabilities, raw, strict=True)
+        ]
+
+    def prediction(self, scored: Scored) -> Prediction:
+        return Prediction(
+            client_id=scored.client_id,
+            payload_sha256=scored.payload_sha256,
+            probability=scored.probability,
+            decision=scored.decision,  # type: ignore[arg-type]
+            threshold=self.threshold,
+            distance=scored.probability - self.threshold,
+            model_version=self.version,
+        )
+
+    def contributions(self, rows: np.ndarray) -> np.ndarray:
+        """(n, features + 1): TreeSHAP values in log-odds, the last column the base value."""
+        return np.asarray(self.booster.predict(rows, pred_contrib=True, num_threads=1))
+
+    def reasons(self, values: np.ndarray, contributions: np.ndarray) -> Reasons:
+        order = np.argsort(-np.abs(contributions))[:8]
+        texts = list(self.texts)
+        for i in order:
+            texts[i] = self.text(int(i))
+        return top_reasons(texts, values, contributions)
+
+    def explanation(
+        self,
+        scored: Scored,
+        values: np.ndarray,
+        contributions: np.ndarray,
+        max_features: int | None,
+    ) -> Explanation:
+        shap, base = contributions[:-1], float(contributions[-1])
+        nonzero = np.flatnonzero(shap)
+        ordered = nonzero[np.argsort(-np.abs(shap[nonzero]), kind="stable")]
+        listed = ordered if max_features is None else ordered[:max_features]
+        other = float(shap.sum() - shap[listed].sum())
+        items = []
+        for i in listed:
+            text = self.texts[int(i)]
+            value = float(values[i])
+            value_or_none = None if math.isnan(value) else value
+            items.append(
+                FeatureContribution(
+                    name=text.name,
+                    label_fr=text.label_fr,
+                    label_en=text.label_en,
+                    group=text.group,
+                    unit=text.unit,
+                    value=value_or_none,
+                    display_fr=text.display(value_or_none, "fr"),
+                    display_en=text.display(value_or_none, "en"),
+                    contribution=float(shap[i]),
+                )
+            )
+        per_group = np.bincount(self.group_of, weights=shap, minlength=len(self.group_names))
+        groups = []
+        for g in np.argsort(-np.abs(per_group), kind="stable"):
+            label_fr, label_en = _group_label(self.group_names[g])
+            groups.append(
+                GroupContribution(
+                    group=self.group_names[g],
+                    label_fr=label_fr,
+                    label_en=label_en,
+                    contribution=float(per_group[g]),
+                )
+            )
+        prediction = self.prediction(scored)
+        return Explanation(
+            **prediction.model_dump(),
+            base_value=base,
+            raw_output=float(shap.sum() + base),
+            contributions=items,
+            other_contribution=other,
+            groups=groups,
+            reasons=self.reasons(values, shap),
+        )
