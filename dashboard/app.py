@@ -1,0 +1,67 @@
+"""The dashboard's app factory: a Dash app that talks to the scoring API over HTTP only.
+
+`create_app(settings)` builds everything from a typed DashboardSettings; tests inject an ApiClient.
+Debug stays off whatever happens: a Python traceback must never reach the advisor's screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Dash
+
+from dashboard.api_client import ApiClient
+from dashboard.callbacks import client_page, compare_page, frame, model_page
+from dashboard.i18n import translate
+from dashboard.layout.pages import app_shell
+from shared.settings import DashboardSettings
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+#: The page's own HTML: lang for screen readers (updated on language change), viewport for tablets.
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="{language}">
+    <head>
+        {{%metas%}}
+        <title>{{%title%}}</title>
+        {{%favicon%}}
+        {{%css%}}
+    </head>
+    <body>
+        {{%app_entry%}}
+        <footer>
+            {{%config%}}
+            {{%scripts%}}
+            {{%renderer%}}
+        </footer>
+    </body>
+</html>"""
+
+
+def api_client_for(settings: DashboardSettings) -> ApiClient:
+    return ApiClient(
+        settings.api_url,
+        settings.api_key.get_secret_value(),
+        timeout=settings.request_timeout_seconds,
+    )
+
+
+def create_app(settings: DashboardSettings | None = None, api: ApiClient | None = None) -> Dash:
+    settings = settings or DashboardSettings()
+    api = api or api_client_for(settings)
+    language = settings.language
+    app = Dash(
+        __name__,
+        title=translate("title.home", language),
+        update_title=None,
+        assets_folder=str(ASSETS),
+        suppress_callback_exceptions=True,  # pages mount their components after the first load
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.index_string = INDEX_STRING.format(language=language)
+    app.layout = lambda: app_shell(language)
+    frame.register(app, api)
+    client_page.register(app, api)
+    compare_page.register(app, api)
+    model_page.register(app, api)
+    return app

@@ -1,0 +1,199 @@
+"""English texts of the interface (keys shared with fr.py)."""
+
+TEXTS: dict[str, str] = {
+    # Frame
+    "app.name": "Prêt à dépenser",
+    "app.subtitle": "Credit decision assistant",
+    "app.skip": "Skip to main content",
+    "app.nav": "Main navigation",
+    "app.nav.search": "Find a client",
+    "app.nav.model": "About the model",
+    "app.language": "Language",
+    "app.loading": "Loading…",
+    "app.footer": (
+        "Estimates from a statistical model: a decision aid, to be explained to the client and "
+        "reviewed by an advisor."
+    ),
+    "title.home": "Find a client — Prêt à dépenser",
+    "title.client": "Client {client_id} — decision — Prêt à dépenser",
+    "title.compare": "Client {client_id} — comparison — Prêt à dépenser",
+    "title.model": "About the model — Prêt à dépenser",
+    "title.not_found": "Page not found — Prêt à dépenser",
+    # Search
+    "search.label": "Client ID",
+    "search.placeholder": "Type the first digits of the ID…",
+    "search.help": "Type at least one digit; the first 20 matching IDs are listed.",
+    "search.search_box": "Search IDs",
+    "search.no_match": "No client matches.",
+    "search.digits_only": "An ID contains digits only.",
+    "search.go": "Open",
+    "home.heading": "Find a client",
+    "home.intro": (
+        "Look a client up by their ID to see the credit decision, the reasons behind it and how "
+        "the client compares with others."
+    ),
+    "notfound.heading": "Page not found",
+    "notfound.text": "This address does not match any page. Start again from the client search.",
+    # Client page
+    "client.heading": "Client {client_id}",
+    "client.tabs": "Client views",
+    "client.tab.decision": "Decision and reasons",
+    "client.tab.compare": "Compare with other clients",
+    "decision.heading": "Decision",
+    "decision.grant": "Credit granted",
+    "decision.refuse": "Credit refused",
+    "decision.probability": "Estimated probability of default: {probability}",
+    "decision.threshold": "Decision threshold: {threshold}",
+    "decision.below": "{points} below the threshold: the risk is acceptable.",
+    "decision.above": "{points} above the threshold: the risk is too high.",
+    "decision.at": "Exactly at the threshold.",
+    "decision.version": "Model version: {version}",
+    "gauge.threshold": "Threshold {threshold}",
+    "gauge.axis": "Probability of default",
+    "gauge.summary": (
+        "Gauge: estimated probability of default {probability}; threshold {threshold}; "
+        "decision: {decision}."
+    ),
+    "reasons.heading": "Main reasons",
+    "reasons.intro": "In plain words, what weighed most in this client's estimate.",
+    "reasons.up": "Raising the risk",
+    "reasons.down": "Lowering the risk",
+    "reasons.none": "No notable factor.",
+    "waterfall.heading": "Contribution of each factor",
+    "waterfall.intro": (
+        "Starting from the average client, each bar pushes the risk score up (to the right, ▲) or "
+        "down (to the left, ▼). Units are the model's internal score (log-odds)."
+    ),
+    "waterfall.base": "Average client",
+    "waterfall.rest": "All other factors",
+    "waterfall.total": "This client",
+    "waterfall.axis": "Risk score (log-odds)",
+    "waterfall.summary": (
+        "Waterfall chart. Start (average client): {base}. {items}. Final score: {total}."
+    ),
+    "waterfall.item": "{label} = {value}: {effect}",
+    "groups.heading": "Contribution by family of criteria",
+    "groups.axis": "Effect on the risk score (log-odds)",
+    "groups.summary": "Bar chart of effects by family: {items}.",
+    "groups.item": "{label}: {effect}",
+    "effect.up": "raises the risk",
+    "effect.down": "lowers the risk",
+    "card.heading": "Client information",
+    "card.empty": "No information recorded.",
+    "card.yes": "yes",
+    "card.no": "no",
+    # What-if
+    "whatif.heading": "Simulation: what if the application changed?",
+    "whatif.intro": (
+        "Change one or more amounts of the application and run the simulation: the client's file "
+        "is not modified."
+    ),
+    "whatif.range": "From {low} to {high}",
+    "whatif.current": "In the file: {value}",
+    "whatif.submit": "Run the simulation",
+    "whatif.none": "Change at least one field before running the simulation.",
+    "whatif.result": "Simulated probability of default: {probability} ({change} versus the file).",
+    "whatif.reasons_changed": "Factors whose weight changed the most",
+    "whatif.reason_change": "{label}: {before} → {after}",
+    "whatif.no_reason_change": "The main reasons stay the same.",
+    "whatif.summary": "Gauge: simulated probability {probability}; threshold {threshold}.",
+    # Compare page
+    "compare.heading": "Client {client_id} compared with other clients",
+    "compare.back": "Back to the decision",
+    "compare.feature": "Criterion to compare",
+    "compare.feature_help": "Most influential criteria first; type to filter.",
+    "dist.heading": "Distribution of the criterion",
+    "dist.all": "All clients",
+    "dist.repaid": "Clients who repaid",
+    "dist.defaulted": "Clients who defaulted",
+    "dist.similar": "Similar clients (age, income, contract type)",
+    "dist.client": "This client",
+    "dist.axis": "Share of clients",
+    "dist.percentile": (
+        "This client's value ({value}) is higher than that of {percent} of clients."
+    ),
+    "dist.no_value": "This client has no value for this criterion.",
+    "dist.summary": (
+        "Distribution chart of {feature}: all clients, repaid, defaulted and similar clients; "
+        "this client's value {value}, percentile {percent}."
+    ),
+    "bivar.heading": "Two criteria together",
+    "bivar.x": "Horizontal axis",
+    "bivar.y": "Vertical axis",
+    "bivar.colour": "Colour clients by",
+    "bivar.colour.score": "Estimated probability",
+    "bivar.colour.outcome": "Actual outcome",
+    "bivar.repaid": "Repaid (○)",
+    "bivar.defaulted": "Defaulted (×)",
+    "bivar.unknown": "Not known yet (·)",
+    "bivar.client": "This client (★)",
+    "bivar.summary": (
+        "Scatter plot of {count} clients: {x} against {y}. This client (star): {x} = {x_value}, "
+        "{y} = {y_value}."
+    ),
+    # Model page
+    "model.heading": "About the model",
+    "model.intro": (
+        "The estimate comes from a model trained on past loans (gradient-boosted decision trees). "
+        "It gives a probability of default; the decision compares it with a threshold."
+    ),
+    "model.version": "Version {version}, trained on {date} on {count} past loans.",
+    "model.importance.heading": "What matters most overall",
+    "model.importance.intro": (
+        "Average weight of each criterion in the estimates, for all clients (the longer the bar, "
+        "the more the criterion counts)."
+    ),
+    "model.importance.axis": "Average weight (mean |SHAP|)",
+    "model.importance.summary": "Bar chart of the most important criteria: {items}.",
+    "model.groups.heading": "By family of criteria",
+    "model.performance.heading": "How reliable is it?",
+    "model.metric": "Measure",
+    "model.value": "Model",
+    "model.baseline": "Simple method (logistic)",
+    "model.meaning": "What it means",
+    "model.auc": "ROC AUC",
+    "model.auc.help": (
+        "Chance that a client who defaulted gets a higher estimate than one who repaid "
+        "(0.5 = chance, 1 = perfect)."
+    ),
+    "model.recall": "Defaults detected",
+    "model.recall.help": "Share of the clients who defaulted that the threshold refuses.",
+    "model.precision": "Refusals justified",
+    "model.precision.help": "Share of the refused clients who actually defaulted.",
+    "model.brier": "Brier score",
+    "model.brier.help": "Mean squared gap between estimate and reality (lower is better).",
+    "model.threshold.heading": "How the threshold was chosen",
+    "model.threshold.text": (
+        "A missed default (a loan granted that will not be repaid) costs the bank about "
+        "{fn} times as much as a good client wrongly refused (cost {fp}). The threshold "
+        "{threshold} is the one that minimises the total cost over past loans: below it, credit "
+        "is granted."
+    ),
+    "model.threshold.half": (
+        "For comparison, the cost at the threshold {threshold} is {cost}, against {half_cost} with "
+        "a naive 50 % threshold."
+    ),
+    "model.cost.axis_x": "Threshold",
+    "model.cost.axis_y": "Total cost (relative)",
+    "model.cost.chosen": "Chosen threshold",
+    "model.cost.summary": (
+        "Cost curve: total cost for each threshold; minimum at the chosen threshold {threshold} "
+        "(cost {cost})."
+    ),
+    # Errors and status
+    "error.unreachable": (
+        "The scoring service cannot be reached. Information will appear as soon as it is back."
+    ),
+    "error.timeout": "The scoring service is taking too long to answer. Try again in a moment.",
+    "error.unauthorized": (
+        "The dashboard is not allowed to query the scoring service (access key missing or "
+        "refused). Contact support."
+    ),
+    "error.not_found": "Not found: check the client ID.",
+    "error.invalid": "Value refused: {detail}",
+    "error.not_ready": "The scoring service is starting; try again in a few seconds.",
+    "error.server": "The scoring service hit an error. Try again; if it persists, contact support.",
+    "error.bad_response": "Unexpected answer from the scoring service. Contact support.",
+    "status.down": "⚠ Scoring service unavailable — retrying automatically.",
+    "status.retry": "Try again",
+}

@@ -1,0 +1,277 @@
+"""The frame around every page and each page's skeleton (its panels fill in by callbacks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, translate
+from dashboard.layout.common import loading_panel, section
+from dashboard.layout.search import search_box
+from dashboard.routing import Route, client_path
+
+#: Re-checks the API this often while the page is open, to show and clear the outage banner.
+HEALTH_POLL_MS = 10_000
+
+
+def app_shell(language: str) -> html.Div:
+    """Skip link, header (brand, navigation, language, search), status banner, main, footer.
+
+    The header's texts are re-rendered by the router on language change (id "header-content");
+    the search box and the language picker stay mounted so they keep focus and value.
+    """
+    return html.Div(
+        [
+            dcc.Location(id="url", refresh="callback-nav"),
+            dcc.Store(id="page-title"),
+            dcc.Store(id="api-status", data={"up": True}),
+            dcc.Interval(id="health-poll", interval=HEALTH_POLL_MS),
+            html.Div(id="title-sink", hidden=True),
+            html.A(
+                translate("app.skip", language), href="#main", className="skip-link", id="skip-link"
+            ),
+            html.Header(
+                [
+                    html.Div(id="header-content", children=header_content(language)),
+                    html.Fieldset(
+                        [
+                            html.Legend(translate("app.language", language), id="language-legend"),
+                            dcc.RadioItems(
+                                id="language",
+                                options=[
+                                    {"label": LANGUAGE_NAMES[c], "value": c} for c in LANGUAGES
+                                ],
+                                value=language,
+                                inline=True,
+                                persistence=True,
+                                persistence_type="local",
+                                className="language-picker",
+                            ),
+                        ],
+                        className="language",
+                    ),
+                    html.Div(search_box(language), id="search-area"),
+                ],
+                className="site-header",
+            ),
+            html.Div(id="api-banner", role="status", className="api-banner", hidden=True),
+            html.Main(id="main", tabIndex="-1", className="main"),
+            html.Footer(
+                html.P(translate("app.footer", language), id="footer-text"), className="site-footer"
+            ),
+        ],
+        className="app",
+    )
+
+
+def header_content(language: str) -> list[Any]:
+    return [
+        html.P(
+            [
+                html.A(translate("app.name", language), href="/", className="brand"),
+                html.Span(translate("app.subtitle", language), className="subtitle"),
+            ],
+            className="brand-line",
+        ),
+        html.Nav(
+            html.Ul(
+                [
+                    html.Li(dcc.Link(translate("app.nav.search", language), href="/")),
+                    html.Li(dcc.Link(translate("app.nav.model", language), href="/model")),
+                ]
+            ),
+            **{"aria-label": translate("app.nav", language)},
+            className="site-nav",
+        ),
+    ]
+
+
+def page_state(route: Route, language: str) -> dcc.Store:
+    """What the page's panel callbacks need; a new store on each render triggers them."""
+    return dcc.Store(id="page-state", data={"client_id": route.client_id, "language": language})
+
+
+def home_page(language: str) -> list[Any]:
+    return [
+        html.H1(translate("home.heading", language)),
+        html.P(translate("home.intro", language)),
+        html.P(translate("search.help", language), className="muted"),
+    ]
+
+
+def not_found_page(language: str) -> list[Any]:
+    return [
+        html.H1(translate("notfound.heading", language)),
+        html.P([translate("notfound.text", language), " "]),
+        html.P(dcc.Link(translate("app.nav.search", language), href="/")),
+    ]
+
+
+def client_tabs(client_id: int, current: str, language: str) -> html.Nav:
+    """Two views of one client, as links (shareable URLs) with aria-current on the active one."""
+    items = []
+    for page, key in (("client", "client.tab.decision"), ("compare", "client.tab.compare")):
+        extra = {"aria-current": "page"} if page == current else {}
+        items.append(
+            html.Li(
+                dcc.Link(
+                    translate(key, language),
+                    href=client_path(client_id, page),
+                    className="tab-link",
+                ),
+                className="tab active" if page == current else "tab",
+                **extra,
+            )
+        )
+    return html.Nav(
+        html.Ul(items), className="tabs", **{"aria-label": translate("client.tabs", language)}
+    )
+
+
+def client_page(route: Route, language: str) -> list[Any]:
+    assert route.client_id is not None
+    client_id = route.client_id
+    return [
+        page_state(route, language),
+        html.H1(translate("client.heading", language, client_id=client_id)),
+        client_tabs(client_id, "client", language),
+        html.Div(
+            [
+                section(
+                    "decision",
+                    translate("decision.heading", language),
+                    loading_panel("decision-panel", language),
+                ),
+                section(
+                    "reasons",
+                    translate("reasons.heading", language),
+                    loading_panel("reasons-panel", language),
+                    intro=translate("reasons.intro", language),
+                ),
+                section(
+                    "card",
+                    translate("card.heading", language),
+                    loading_panel("card-panel", language),
+                ),
+                section(
+                    "contributions",
+                    translate("waterfall.heading", language),
+                    loading_panel("waterfall-panel", language),
+                    intro=translate("waterfall.intro", language),
+                ),
+                section(
+                    "group-contributions",
+                    translate("groups.heading", language),
+                    loading_panel("groups-panel", language),
+                ),
+                section(
+                    "whatif",
+                    translate("whatif.heading", language),
+                    loading_panel("whatif-form", language),
+                    html.Button(
+                        translate("whatif.submit", language),
+                        id="whatif-submit",
+                        className="button",
+                        type="button",
+                    ),
+                    loading_panel("whatif-result", language, waiting=False),
+                    intro=translate("whatif.intro", language),
+                ),
+            ],
+            className="client-grid",
+        ),
+    ]
+
+
+def compare_page(route: Route, language: str) -> list[Any]:
+    assert route.client_id is not None
+    client_id = route.client_id
+    return [
+        page_state(route, language),
+        html.H1(translate("compare.heading", language, client_id=client_id)),
+        client_tabs(client_id, "compare", language),
+        section(
+            "distribution-section",
+            translate("dist.heading", language),
+            html.Div(
+                [
+                    html.Label(translate("compare.feature", language), htmlFor="compare-feature"),
+                    dcc.Dropdown(id="compare-feature", clearable=False, search_order="original"),
+                    html.P(translate("compare.feature_help", language), className="help"),
+                ],
+                className="form-field wide",
+            ),
+            loading_panel("distribution-panel", language),
+        ),
+        section(
+            "bivariate-section",
+            translate("bivar.heading", language),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label(translate("bivar.x", language), htmlFor="bivar-x"),
+                            dcc.Dropdown(id="bivar-x", clearable=False, search_order="original"),
+                        ],
+                        className="form-field",
+                    ),
+                    html.Div(
+                        [
+                            html.Label(translate("bivar.y", language), htmlFor="bivar-y"),
+                            dcc.Dropdown(id="bivar-y", clearable=False, search_order="original"),
+                        ],
+                        className="form-field",
+                    ),
+                    html.Fieldset(
+                        [
+                            html.Legend(translate("bivar.colour", language)),
+                            dcc.RadioItems(
+                                id="bivar-colour",
+                                options=[
+                                    {
+                                        "label": translate("bivar.colour.score", language),
+                                        "value": "score",
+                                    },
+                                    {
+                                        "label": translate("bivar.colour.outcome", language),
+                                        "value": "outcome",
+                                    },
+                                ],
+                                value="score",
+                                inline=True,
+                            ),
+                        ],
+                        className="form-field",
+                    ),
+                ],
+                className="form-grid",
+            ),
+            loading_panel("bivariate-panel", language),
+        ),
+    ]
+
+
+def model_page(route: Route, language: str) -> list[Any]:
+    return [
+        page_state(route, language),
+        html.H1(translate("model.heading", language)),
+        loading_panel("model-panel", language),
+    ]
+
+
+def page_for(route: Route, language: str) -> tuple[list[Any], str]:
+    """The page's content and its document title (WCAG 2.4.2)."""
+    if route.page == "client":
+        return client_page(route, language), translate(
+            "title.client", language, client_id=route.client_id
+        )
+    if route.page == "compare":
+        return compare_page(route, language), translate(
+            "title.compare", language, client_id=route.client_id
+        )
+    if route.page == "model":
+        return model_page(route, language), translate("title.model", language)
+    if route.page == "home":
+        return home_page(language), translate("title.home", language)
+    return not_found_page(language), translate("title.not_found", language)
