@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("training.commands.evaluate", "score a labelled data set: AUC, cost, confusion"),
     "score": ("training.commands.score", "batch-score every applicant to CSV or Parquet"),
     "features": ("training.commands.features", "compute the per-client feature matrix"),
+    "dashboard": ("training.commands.dashboard", "run the advisor dashboard (talks to the API)"),
     "serve": ("training.commands.serve", "run the scoring API (FastAPI under uvicorn)"),
 }
 
