@@ -71,3 +71,32 @@ def tiny_tables(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return make
+
+
+# --- API: one small bundle trained on the real sample, shared by the API and dashboard tests ---
+
+
+@pytest.fixture(scope="session")
+def sample_bundle(real_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """MODEL_DIR of a small real bundle (real sample, 2 folds, few rounds): treat as read-only.
+
+    Trained once per session through the same `train()` as `scoring train`, so API and dashboard
+    tests exercise a genuine bundle (manifest, catalogue, reference, client store) in about a
+    minute instead of each test module training its own.
+    """
+    from training.model.config import LightGBMParams, TrainConfig
+    from training.model.train import train
+    from training.progress import Progress
+
+    out = tmp_path_factory.mktemp("sample-bundle")
+    config = TrainConfig(
+        folds=2,
+        seed=7,
+        max_rounds=40,
+        early_stopping_rounds=10,
+        lightgbm=LightGBMParams(learning_rate=0.15),
+        logistic_max_rows=1_000,
+        shap_rows=500,
+    )
+    train(real_sample, out, config, Progress("train", quiet=True))
+    return out
