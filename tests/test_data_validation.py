@@ -319,3 +319,11 @@ def test_real_sample_is_valid(real_sample):
     for name, table in report.tables.items():
         with (real_sample / TABLES[name].file_name).open(encoding="utf-8", newline="") as f:
             assert table.rows == sum(1 for _ in csv.reader(f)) - 1, name
+
+
+def test_key_repeated_three_times_names_its_first_two_lines(tiny_tables):
+    folder = tiny_tables(rows=8)
+    set_cell(folder, "bureau", 6, "SK_ID_BUREAU", "5000002")
+    set_cell(folder, "bureau", 4, "SK_ID_BUREAU", "5000002")
+    message = only_error(validate_source(folder), "bureau")
+    assert "SK_ID_BUREAU=5000002 (3 rows)" in message and "line 3 and line 6" in message
