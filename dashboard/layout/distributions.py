@@ -77,17 +77,28 @@ def distribution_figure(dist: FeatureDistribution, language: str) -> go.Figure:
             )
     client_x = _client_x(dist)
     if client_x is not None:
-        figure.add_vline(
-            x=client_x,
+        separator = " : " if language == "fr" else ": "
+        label = f"★ {translate('dist.client', language)}{separator}{client_display(dist, language)}"
+        # A shape plus an annotation rather than add_vline, which cannot place its annotation
+        # on a categorical axis.
+        figure.add_shape(
+            type="line",
+            x0=client_x,
+            x1=client_x,
+            y0=0,
+            y1=1,
+            yref="paper",
             line={"color": BLACK, "width": 3},
-            annotation={
-                "text": f"★ {translate('dist.client', language)} : {client_display(dist, language)}"
-                if language == "fr"
-                else f"★ {translate('dist.client', language)}: {client_display(dist, language)}",
-                "font": {"size": 14},
-                "bgcolor": "white",
-            },
-            annotation_position="top",
+        )
+        figure.add_annotation(
+            x=client_x,
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            text=label,
+            showarrow=False,
+            font={"size": 14},
+            bgcolor="white",
         )
     base_layout(figure, language, height=380)
     figure.update_layout(

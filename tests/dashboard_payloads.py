@@ -1,0 +1,329 @@
+"""Hand-written API answers for the dashboard's tests (shaped by shared.contract, values chosen
+here so each test knows what the page must show)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+API = "http://api.test"
+KEY = "test-key-123456"
+CLIENT = 100002
+
+
+def prediction(probability: float = 0.43, threshold: float = 0.084) -> dict[str, Any]:
+    return {
+        "client_id": CLIENT,
+        "probability": probability,
+        "decision": "refuse" if probability >= threshold else "grant",
+        "threshold": threshold,
+        "distance": probability - threshold,
+        "model_version": "v-test-1",
+    }
+
+
+def reason(feature: str, contribution: float, sentence: str) -> dict[str, Any]:
+    return {
+        "feature": feature,
+        "label_fr": f"{feature} fr",
+        "label_en": f"{feature} en",
+        "group": "external_scores",
+        "value": 0.2,
+        "display_fr": "0,2",
+        "display_en": "0.2",
+        "percentile": 10.0,
+        "contribution": contribution,
+        "direction": "raises" if contribution > 0 else "lowers",
+        "sentence_fr": f"FR: {sentence}",
+        "sentence_en": f"EN: {sentence}",
+    }
+
+
+def contribution(name: str, value: float, group: str = "income_and_loan") -> dict[str, Any]:
+    return {
+        "name": name,
+        "label_fr": f"Libellé {name}",
+        "label_en": f"Label {name}",
+        "group": group,
+        "unit": "ratio",
+        "value": 1.5,
+        "display_fr": "1,5",
+        "display_en": "1.5",
+        "contribution": value,
+    }
+
+
+#: Contributions chosen so that base + all of them + other == raw_output exactly.
+CONTRIBUTIONS = [0.8, -0.5, 0.3, -0.25, 0.2, 0.15, -0.1, 0.08, 0.05, -0.04, 0.03, 0.02]
+BASE_VALUE = -2.5
+OTHER = 0.06
+
+
+def explanation(probability: float = 0.43) -> dict[str, Any]:
+    contributions = [contribution(f"F{i}", v) for i, v in enumerate(CONTRIBUTIONS)]
+    return {
+        **prediction(probability),
+        "base_value": BASE_VALUE,
+        "raw_output": BASE_VALUE + sum(CONTRIBUTIONS) + OTHER,
+        "contributions": contributions,
+        "other_contribution": OTHER,
+        "groups": [
+            {
+                "group": "external_scores",
+                "label_fr": "Scores externes",
+                "label_en": "External scores",
+                "contribution": 0.9,
+            },
+            {
+                "group": "employment",
+                "label_fr": "Emploi",
+                "label_en": "Employment",
+                "contribution": -0.3,
+            },
+            {"group": "cards", "label_fr": "Cartes", "label_en": "Cards", "contribution": 0.05},
+        ],
+        "reasons": {
+            "raises": [reason("EXT_SOURCE_2", 0.8, "external score low")],
+            "lowers": [reason("DAYS_BIRTH", -0.5, "age lowers"), reason("X", -0.1, "x lowers")],
+        },
+    }
+
+
+def client_info() -> dict[str, Any]:
+    return {
+        "client_id": CLIENT,
+        "profile": {"age_years": 25.9, "income": 202500.0},
+        "fields": [
+            {
+                "name": "age_years",
+                "label_fr": "Âge",
+                "label_en": "Age",
+                "value": 25.9,
+                "unit": "years",
+                "display_fr": "25,9 ans",
+                "display_en": "25.9 years",
+            },
+            {
+                "name": "income",
+                "label_fr": "Revenu annuel",
+                "label_en": "Annual income",
+                "value": 202500.0,
+                "unit": "EUR",
+                "display_fr": "202 500 €",
+                "display_en": "€202,500",
+            },
+        ],
+    }
+
+
+def what_if_fields() -> dict[str, Any]:
+    return {
+        "fields": [
+            {
+                "name": "AMT_CREDIT",
+                "label_fr": "Montant du crédit",
+                "label_en": "Credit amount",
+                "unit": "EUR",
+                "minimum_exclusive": 0,
+                "maximum": 10_000_000,
+                "current": 406597.5,
+            },
+            {
+                "name": "TERM_MONTHS",
+                "label_fr": "Durée (mois)",
+                "label_en": "Term (months)",
+                "unit": "months",
+                "minimum_exclusive": 0,
+                "maximum": 600,
+                "current": 16.4611,
+            },
+        ]
+    }
+
+
+def what_if_result(before: float = 0.43, after: float = 0.05) -> dict[str, Any]:
+    reasons = explanation()["reasons"]
+    return {
+        "client_id": CLIENT,
+        "changes": [{"field": "AMT_CREDIT", "before": 406597.5, "after": 200000.0}],
+        "before": prediction(before),
+        "after": prediction(after),
+        "probability_change": after - before,
+        "decision_changed": (before >= 0.084) != (after >= 0.084),
+        "reasons_before": reasons,
+        "reasons_after": reasons,
+        "reason_changes": [
+            {
+                "feature": "AMT_CREDIT",
+                "label_fr": "Montant du crédit",
+                "label_en": "Credit amount",
+                "before": 0.2,
+                "after": -0.3,
+                "status": "kept",
+                "direction": "lowers",
+            },
+            {
+                "feature": "Y",
+                "label_fr": "Y fr",
+                "label_en": "Y en",
+                "before": None,
+                "after": 0.1,
+                "status": "new",
+                "direction": "raises",
+            },
+        ],
+    }
+
+
+def feature(name: str, rank: int, importance: float, categorical: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "label_fr": f"{name} fr",
+        "label_en": f"{name} en",
+        "unit": "ratio",
+        "group": "external_scores",
+        "group_label_fr": "Scores externes",
+        "group_label_en": "External scores",
+        "family": "application",
+        "categorical": categorical,
+        "importance": importance,
+        "rank": rank,
+        "has_distribution": name != "NO_DIST",
+    }
+
+
+def feature_list() -> dict[str, Any]:
+    return {
+        "features": [
+            feature("SECOND", 2, 0.2),
+            feature("CAT", 3, 0.1, categorical=True),
+            feature("TOP", 1, 0.5),
+            feature("NO_DIST", 4, 0.05),
+            feature("FOURTH", 5, 0.01),
+        ],
+        "groups": [
+            {
+                "group": "external_scores",
+                "label_fr": "Scores externes",
+                "label_en": "External scores",
+                "importance": 0.7,
+            },
+            {
+                "group": "employment",
+                "label_fr": "Emploi",
+                "label_en": "Employment",
+                "importance": 0.1,
+            },
+        ],
+    }
+
+
+def distribution(categorical: bool = False) -> dict[str, Any]:
+    common = {
+        "name": "TOP",
+        "label_fr": "Top fr",
+        "label_en": "Top en",
+        "unit": "ratio",
+        "categorical": categorical,
+        "all": [10, 30, 60],
+        "repaid": [5, 25, 55],
+        "defaulted": [5, 5, 5],
+        "similar": [1, 2, 1],
+        "similar_group": {
+            "age_band": "25-35",
+            "income_band": "150-250k",
+            "contract_type": "Cash loans",
+            "size": 4,
+        },
+        "client_id": CLIENT,
+        "client_value": 1.0 if categorical else 0.25,
+        "client_display_fr": "B" if categorical else "0,25",
+        "client_display_en": "B" if categorical else "0.25",
+        "client_percentile": 37.0,
+    }
+    if categorical:
+        return {**common, "categories": ["A", "B", "C"]}
+    return {**common, "bin_edges": [0.0, 0.2, 0.4, 0.6]}
+
+
+def bivariate() -> dict[str, Any]:
+    return {
+        "x_axis": {"name": "TOP", "label_fr": "Top fr", "label_en": "Top en", "unit": "ratio"},
+        "y_axis": {
+            "name": "SECOND",
+            "label_fr": "Second fr",
+            "label_en": "Second en",
+            "unit": "EUR",
+        },
+        "x": [0.1, 0.2, 0.3, 0.4, None],
+        "y": [1000.0, 2000.0, 3000.0, None, 5000.0],
+        "outcome": [0, 1, None, 0, 1],
+        "probability": [0.05, 0.4, 0.1, 0.02, 0.3],
+        "sample_size": 5,
+        "population_size": 100,
+        "threshold": 0.084,
+        "client": {"client_id": CLIENT, "x": 0.25, "y": 2500.0, "probability": 0.43},
+    }
+
+
+def model_info() -> dict[str, Any]:
+    metrics = {
+        "roc_auc": 0.76,
+        "pr_auc": 0.24,
+        "brier": 0.068,
+        "log_loss": 0.25,
+        "threshold": 0.084,
+        "cost_at_threshold": 5300.0,
+        "cost_at_half": 8300.0,
+        "recall_at_threshold": 0.66,
+        "precision_at_threshold": 0.18,
+    }
+    return {
+        "version": "v-test-1",
+        "created_at": "2026-11-27T21:28:18Z",
+        "threshold": 0.084,
+        "costs": {"false_negative": 10.0, "false_positive": 1.0},
+        "metrics": {"model": metrics, "logistic": {**metrics, "roc_auc": 0.72}},
+        "feature_count": 5,
+        "calibration_method": "none",
+        "n_train": 9762,
+        "cost_curve_thresholds": [0.0, 0.084, 0.5, 1.0],
+        "cost_curve_costs": [9000.0, 5300.0, 8300.0, 8300.0],
+    }
+
+
+# --------------------------------------------------------------------------- component helpers
+
+
+def walk(node: Any):
+    """Every component and string in a Dash component tree (depth first)."""
+    yield node
+    children = getattr(node, "children", None) if hasattr(node, "to_plotly_json") else None
+    if isinstance(node, list | tuple):
+        children = node
+    if children is None:
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from walk(child)
+
+
+def text_of(node: Any) -> str:
+    """All visible strings of a tree, joined by spaces."""
+    return " ".join(str(n) for n in walk(node) if isinstance(n, str | int | float))
+
+
+def find(node: Any, component_id: Any) -> Any:
+    for n in walk(node):
+        if getattr(n, "id", None) == component_id:
+            return n
+    raise AssertionError(f"no component with id {component_id!r}")
+
+
+def attribute(node: Any, name: str) -> Any:
+    """An aria-* or data-* attribute (Dash keeps wildcard props in to_plotly_json)."""
+    if not hasattr(node, "to_plotly_json"):
+        return None
+    return node.to_plotly_json()["props"].get(name)
+
+
+def figure_of(node: Any, graph_id: str) -> Any:
+    return find(node, graph_id).figure

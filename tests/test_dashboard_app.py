@@ -1,0 +1,78 @@
+"""The assembled app: serves its page with debug off, every callback ID exists in some page,
+and the dashboard never imports the model stack."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dash import Dash
+from dashboard_payloads import API, KEY, walk
+
+from dashboard.app import create_app
+from dashboard.layout.pages import app_shell, page_for
+from dashboard.routing import Route
+from shared.settings import DashboardSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_app() -> Dash:
+    return create_app(DashboardSettings(api_url=API, api_key=KEY, language="en"))
+
+
+def test_index_page_is_served_in_the_configured_language() -> None:
+    client = make_app().server.test_client()
+    response = client.get("/client/100002")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert 'name="viewport"' in html
+    assert "style.css" in html
+
+
+def test_debug_is_off() -> None:
+    app = make_app()
+    assert not app.server.debug
+    assert app.config.get("suppress_callback_exceptions") is True
+
+
+def _ids(tree: object) -> set[str]:
+    found = set()
+    for node in walk(tree):
+        component_id = getattr(node, "id", None)
+        if isinstance(component_id, str):
+            found.add(component_id)
+    return found
+
+
+def test_every_callback_id_exists_in_the_shell_or_a_page() -> None:
+    """Catches a renamed component that a callback still listens to."""
+    app = make_app()
+    known = _ids(app_shell("fr"))
+    for route in (Route("home"), Route("client", 1), Route("compare", 1), Route("model")):
+        known |= _ids(page_for(route, "fr")[0])
+    # Components the callbacks create (what-if fields use pattern-matching IDs, not strings).
+    known |= {"decision-panel", "reasons-panel"}
+    referenced = set()
+    for callback in app.callback_map.values():
+        for dependency in [*callback["inputs"], *callback["state"]]:
+            referenced.add(dependency["id"])
+    for output in app.callback_map:
+        for part in output.strip(".").split("..."):
+            referenced.add(part.rsplit(".", 1)[0])
+    string_ids = {i for i in referenced if not i.startswith("{")}
+    assert string_ids - known == set()
+
+
+def test_dashboard_never_imports_the_model_stack() -> None:
+    code = (
+        "import sys; import dashboard.app, dashboard.callbacks.client_page;"
+        "bad = [m for m in ('lightgbm', 'shap', 'polars', 'training', 'api') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == ""

@@ -1,0 +1,287 @@
+"""Layout builders: what each panel says, in words and numbers, and their text alternatives."""
+
+from __future__ import annotations
+
+import pytest
+from dash import dcc, html
+from dashboard_payloads import (
+    BASE_VALUE,
+    CONTRIBUTIONS,
+    OTHER,
+    attribute,
+    bivariate,
+    client_info,
+    distribution,
+    explanation,
+    feature_list,
+    figure_of,
+    find,
+    model_info,
+    prediction,
+    text_of,
+    walk,
+    what_if_fields,
+    what_if_result,
+)
+
+from dashboard.api_client import ApiError, ApiErrorKind
+from dashboard.i18n import TABLES, translate
+from dashboard.layout.bivariate import bivariate_chart
+from dashboard.layout.client_card import client_card
+from dashboard.layout.common import error_box
+from dashboard.layout.distributions import distribution_chart, percentile_sentence, shares
+from dashboard.layout.gauge import decision_panel, distance_sentence
+from dashboard.layout.model_page import model_overview, performance_table
+from dashboard.layout.pages import app_shell, page_for
+from dashboard.layout.reasons import reasons_panel
+from dashboard.layout.waterfall import group_chart, waterfall_chart, waterfall_steps
+from dashboard.layout.what_if import FIELD_TYPE, what_if_form
+from dashboard.layout.what_if import what_if_result as what_if_result_panel
+from dashboard.routing import Route
+from shared.contract import (
+    Bivariate,
+    ClientInfo,
+    Explanation,
+    FeatureDistribution,
+    FeatureList,
+    ModelInfo,
+    Prediction,
+    WhatIfFields,
+    WhatIfResult,
+)
+
+LANGS = ("fr", "en")
+
+
+def charts(tree: object) -> list[object]:
+    return [n for n in walk(tree) if isinstance(n, dcc.Graph)]
+
+
+def assert_every_chart_has_a_text_alternative(tree: object) -> None:
+    """WCAG 1.1.1: each graph sits in a role=img wrapper named by a non-empty summary."""
+    graphs = charts(tree)
+    assert graphs
+    for graph in graphs:
+        holder = next(n for n in walk(tree) if isinstance(n, html.Div) and n.children is graph)
+        assert holder.role == "img"
+        assert len(attribute(holder, "aria-label")) > 20
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_refused_decision_in_words_icon_and_numbers(language: str) -> None:
+    panel = decision_panel(Prediction.model_validate(prediction(0.43, 0.084)), language)
+    text = text_of(panel)
+    assert translate("decision.refuse", language) in text
+    assert "✖" in text  # not by colour alone
+    assert ("43,0" if language == "fr" else "43.0") in text
+    assert ("34,6" if language == "fr" else "34.6") in text  # distance in points
+    assert "v-test-1" in text
+    figure = figure_of(panel, "gauge")
+    assert figure.data[0].value == pytest.approx(43.0)
+    assert figure.data[0].gauge.threshold.value == pytest.approx(8.4)
+    assert_every_chart_has_a_text_alternative(panel)
+    summary = attribute(find(panel, "gauge-probability"), "data-probability")
+    assert float(summary) == pytest.approx(0.43)
+
+
+def test_granted_decision_says_below_threshold() -> None:
+    panel = decision_panel(Prediction.model_validate(prediction(0.05, 0.084)), "fr")
+    assert "Crédit accordé" in text_of(panel) and "✔" in text_of(panel)
+    assert "sous le seuil" in distance_sentence(-0.034, "fr")
+    assert "above" in distance_sentence(0.01, "en")
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_reasons_use_the_api_sentences_of_the_language(language: str) -> None:
+    reasons = Explanation.model_validate(explanation()).reasons
+    panel = reasons_panel(reasons, language)
+    text = text_of(panel)
+    prefix = "FR:" if language == "fr" else "EN:"
+    other = "EN:" if language == "fr" else "FR:"
+    assert text.count(prefix) == 3 and other not in text
+    assert "▲" in text and "▼" in text
+
+
+def test_reasons_panel_says_when_a_side_is_empty() -> None:
+    data = explanation()
+    data["reasons"]["raises"] = []
+    panel = reasons_panel(Explanation.model_validate(data).reasons, "en")
+    assert TABLES["en"]["reasons.none"] in text_of(panel)
+
+
+def test_waterfall_keeps_the_top_factors_and_sums_the_rest() -> None:
+    exp = Explanation.model_validate(explanation())
+    steps, rest = waterfall_steps(exp, "fr", top=5)
+    ranked = sorted(CONTRIBUTIONS, key=abs, reverse=True)
+    assert [s.contribution for s in steps] == ranked[:5]
+    assert rest.contribution == pytest.approx(sum(ranked[5:]) + OTHER)
+    # The bars add up from the base value to the client's raw score.
+    total = BASE_VALUE + sum(s.contribution for s in steps) + rest.contribution
+    assert total == pytest.approx(exp.raw_output)
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_waterfall_chart_labels_values_and_alternative(language: str) -> None:
+    exp = Explanation.model_validate(explanation())
+    chart = waterfall_chart(exp, language)
+    figure = figure_of(chart, "waterfall")
+    labels = list(figure.data[0].y)
+    assert labels[0] == translate("waterfall.base", language)
+    assert labels[-1] == translate("waterfall.total", language)
+    assert len(set(labels)) == len(labels)
+    assert any(("Libellé F0" if language == "fr" else "Label F0") in label for label in labels)
+    assert any(("1,5" if language == "fr" else "1.5") in label for label in labels)
+    texts = list(figure.data[0].text)
+    assert all("▲" in t or "▼" in t for t in texts[1:-1])
+    assert_every_chart_has_a_text_alternative(chart)
+    low, high = figure.layout.xaxis.range
+    assert low < exp.raw_output < high and low < BASE_VALUE < high
+
+
+def test_group_chart_orders_groups_by_strength() -> None:
+    exp = Explanation.model_validate(explanation())
+    chart = group_chart(exp.groups, "en")
+    figure = figure_of(chart, "groups")
+    assert list(figure.data[0].y) == ["External scores", "Employment", "Cards"]
+    summary = attribute(next(n for n in walk(chart) if attribute(n, "role") == "img"), "aria-label")
+    assert "External scores" in summary and "+0.90" in summary
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_client_card_lists_formatted_fields(language: str) -> None:
+    card = client_card(ClientInfo.model_validate(client_info()), language)
+    text = text_of(card)
+    assert ("25,9 ans" if language == "fr" else "25.9 years") in text
+    assert ("Revenu annuel" if language == "fr" else "Annual income") in text
+
+
+def test_distribution_shares_and_client_position() -> None:
+    dist = FeatureDistribution.model_validate(distribution())
+    chart = distribution_chart(dist, "en")
+    figure = figure_of(chart, "distribution")
+    assert len(figure.data) == 4  # all, repaid, defaulted, similar
+    for trace in figure.data:
+        assert sum(trace.y) == pytest.approx(1.0)
+    assert list(figure.data[0].x) == pytest.approx([0.1, 0.3, 0.5])
+    assert len({t.line.dash for t in figure.data}) == 4  # not colour alone
+    assert figure.layout.shapes[0].x0 == pytest.approx(0.25)
+    assert "37%" in percentile_sentence(dist, "en") and "0.25" in percentile_sentence(dist, "en")
+    assert_every_chart_has_a_text_alternative(chart)
+
+
+def test_categorical_distribution_uses_patterned_bars() -> None:
+    dist = FeatureDistribution.model_validate(distribution(categorical=True))
+    figure = figure_of(distribution_chart(dist, "fr"), "distribution")
+    assert all(t.type == "bar" for t in figure.data)
+    assert list(figure.data[0].x) == ["A", "B", "C"]
+    assert figure.layout.shapes[0].x0 == "B"
+    assert len({t.marker.pattern.shape for t in figure.data}) == 4
+
+
+def test_shares_of_an_empty_population_are_zero() -> None:
+    assert shares([0, 0]) == [0.0, 0.0]
+
+
+def test_percentile_sentence_without_a_value() -> None:
+    data = distribution()
+    data["client_value"] = None
+    data["client_percentile"] = None
+    dist = FeatureDistribution.model_validate(data)
+    assert percentile_sentence(dist, "fr") == TABLES["fr"]["dist.no_value"]
+
+
+def test_bivariate_by_outcome_uses_shapes_and_marks_the_client() -> None:
+    data = Bivariate.model_validate(bivariate())
+    figure = figure_of(bivariate_chart(data, "outcome", "en"), "bivariate")
+    symbols = {t.name: t.marker.symbol for t in figure.data}
+    assert len(set(symbols.values())) == 4
+    star = figure.data[-1]
+    assert star.marker.symbol == "star" and list(star.x) == [0.25] and list(star.y) == [2500.0]
+    defaulted = next(t for t in figure.data if t.name.startswith("Defaulted"))
+    assert list(defaulted.x) == [0.2, None]
+
+
+def test_bivariate_by_score_colours_with_probabilities() -> None:
+    data = Bivariate.model_validate(bivariate())
+    chart = bivariate_chart(data, "score", "fr")
+    figure = figure_of(chart, "bivariate")
+    assert list(figure.data[0].marker.color) == [0.05, 0.4, 0.1, 0.02, 0.3]
+    assert_every_chart_has_a_text_alternative(chart)
+    assert "2\u202f500\u00a0€" in text_of(chart)
+
+
+def test_what_if_form_uses_pattern_ids_bounds_and_rounded_values() -> None:
+    fields = WhatIfFields.model_validate(what_if_fields()).fields
+    form = what_if_form(fields, "fr")
+    inputs = [n for n in walk(form) if isinstance(n, dcc.Input)]
+    assert [i.id for i in inputs] == [
+        {"type": FIELD_TYPE, "field": "AMT_CREDIT"},
+        {"type": FIELD_TYPE, "field": "TERM_MONTHS"},
+    ]
+    assert inputs[0].max == 10_000_000 and inputs[0].value == 406598
+    assert inputs[1].value == 16.5
+    labels = [n for n in walk(form) if isinstance(n, html.Label)]
+    assert all(any(i in list(walk(label)) for i in inputs) for label in labels)
+    assert "Montant du crédit" in text_of(form) and "10\u202f000\u202f000" in text_of(form)
+
+
+def test_what_if_result_shows_new_decision_change_and_reasons() -> None:
+    result = WhatIfResult.model_validate(what_if_result(0.43, 0.05))
+    panel = what_if_result_panel(result, "en")
+    text = text_of(panel)
+    assert "Credit granted" in text and "5.0%" in text
+    assert "−38.0" in text  # change in points
+    assert "Credit amount" in text and "Y en" in text
+    assert_every_chart_has_a_text_alternative(panel)
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_model_page_metrics_threshold_and_charts(language: str) -> None:
+    info = ModelInfo.model_validate(model_info())
+    page = model_overview(info, FeatureList.model_validate(feature_list()), language)
+    text = text_of(page)
+    assert ("0,760" if language == "fr" else "0.760") in text and "10" in text
+    assert ("8,4" if language == "fr" else "8.4") in text
+    assert_every_chart_has_a_text_alternative(page)
+    importance = figure_of(page, "importance")
+    assert list(importance.data[0].x) == [0.5, 0.2, 0.1, 0.05, 0.01]
+    table = performance_table(info, "en")
+    auc_row = next(n for n in walk(table) if attribute(n, "data-metric") == "roc_auc")
+    assert "0.760" in text_of(auc_row) and "0.720" in text_of(auc_row)
+
+
+@pytest.mark.parametrize("kind", list(ApiErrorKind))
+@pytest.mark.parametrize("language", LANGS)
+def test_error_boxes_are_translated_alerts(kind: ApiErrorKind, language: str) -> None:
+    box = error_box(ApiError(kind, 500, detail="AMT_CREDIT: out of range"), language)
+    assert box.role == "alert"
+    key = f"error.{kind.value}"
+    assert TABLES[language][key].split("{")[0].strip() in text_of(box)
+    assert "500" not in text_of(box)
+
+
+@pytest.mark.parametrize(
+    ("route", "title_key"),
+    [
+        (Route("home"), "title.home"),
+        (Route("client", 7), "title.client"),
+        (Route("compare", 7), "title.compare"),
+        (Route("model"), "title.model"),
+        (Route("not_found"), "title.not_found"),
+    ],
+)
+def test_every_page_has_a_title_and_one_h1(route: Route, title_key: str) -> None:
+    for language in LANGS:
+        content, title = page_for(route, language)
+        assert title == translate(title_key, language, client_id=7)
+        assert sum(isinstance(n, html.H1) for n in walk(content)) == 1
+
+
+def test_shell_has_skip_link_landmarks_and_labelled_controls() -> None:
+    shell = app_shell("fr")
+    skip = find(shell, "skip-link")
+    assert skip.href == "#main"
+    assert isinstance(find(shell, "main"), html.Main)
+    labels = {n.htmlFor for n in walk(shell) if isinstance(n, html.Label)}
+    assert "client-search" in labels
+    assert any(isinstance(n, html.Legend) for n in walk(shell))  # language picker's group label
