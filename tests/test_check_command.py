@@ -93,3 +93,12 @@ def test_tables_option_restricts_the_check(tiny_tables, capsys):
 def test_unusable_path_is_a_user_facing_error(tmp_path):
     with pytest.raises(DataError, match="no such file or folder"):
         run_check("--data", str(tmp_path / "missing.zip"))
+
+
+def test_through_the_scoring_entry_point(tiny_tables, tmp_path, capsys):
+    from training.cli import main
+
+    assert main(["check", "--data", str(tiny_tables()), "--json", "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    assert main(["check", "--data", str(tmp_path / "absent")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err

@@ -195,3 +195,13 @@ def test_descriptions_from_the_users_file_override_shipped_ones(tiny_tables):
 
 def test_descriptions_without_a_users_file_are_the_shipped_ones(tiny_tables):
     assert read_descriptions(tiny_tables(names=("bureau",))) == shipped_descriptions()
+
+
+def test_descriptions_inside_the_kaggle_zip(real_sample, tmp_path):
+    archive = tmp_path / "home-credit-default-risk.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.write(
+            real_sample / "HomeCredit_columns_description.csv", "HomeCredit_columns_description.csv"
+        )
+        out.write(real_sample / "bureau_balance.csv", "bureau_balance.csv")
+    assert read_descriptions(archive) == shipped_descriptions()

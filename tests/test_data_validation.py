@@ -327,3 +327,11 @@ def test_key_repeated_three_times_names_its_first_two_lines(tiny_tables):
     set_cell(folder, "bureau", 4, "SK_ID_BUREAU", "5000002")
     message = only_error(validate_source(folder), "bureau")
     assert "SK_ID_BUREAU=5000002 (3 rows)" in message and "line 3 and line 6" in message
+
+
+def test_semicolon_separated_file_gets_a_hint(tiny_tables):
+    folder = tiny_tables()
+    path = folder / "POS_CASH_balance.csv"
+    path.write_text(path.read_text("utf-8").replace(",", ";"), "utf-8")
+    message = only_error(validate_source(folder), "POS_CASH_balance")
+    assert "POS_CASH_balance.csv" in message and "';'" in message and "comma" in message

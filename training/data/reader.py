@@ -97,7 +97,7 @@ def scan_table(folder: Path, name: str) -> pl.LazyFrame:
     return open_tables(folder, (name,))[name]
 
 
-def _required(names: Iterable[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def required_tables(names: Iterable[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(tables that must be present, tables read when present)."""
     if names is None:
         return REQUIRED_TABLES, (APPLICATION_TABLES[1],)
@@ -140,7 +140,7 @@ def open_tables(
     Raises DataError for a missing file or column (and, with `validate=True`, for any error
     `scoring check` would report: wrong types, duplicated keys, bad encoding).
     """
-    required, optional = _required(names)
+    required, optional = required_tables(names)
     source = resolve_source(path, (*required, *optional), progress=progress)
     if validate:
         from training.data.validation import validate_source

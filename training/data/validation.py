@@ -28,9 +28,9 @@ import polars as pl
 from shared.tables import CLIENT_ID, TABLES, TARGET, Kind, Table
 from training.data.reader import (
     UTF8_EXPECTED,
-    _required,
     file_columns,
     missing_file_error,
+    required_tables,
     scan_file,
 )
 from training.data.schema import polars_schema
@@ -168,6 +168,19 @@ def check_columns(file: TableFile, columns: list[str]) -> tuple[list[Problem], l
     are a warning: they are dropped, since nothing downstream knows what they mean.
     """
     table = TABLES[file.table]
+    if len(columns) == 1 and len(table.columns) > 1:
+        separator = next((s for s in (";", "\t", "|") if s in columns[0]), None)
+        if separator:
+            # Typical of a spreadsheet re-saved in a French locale.
+            return [
+                Problem(
+                    f"the header is split by {separator!r}, not by commas",
+                    file=file.display,
+                    example=f"header: {columns[0][:60]}...",
+                    expected="comma-separated values, as in the Kaggle files "
+                    "(re-export as CSV with ',' as separator and '.' as decimal point)",
+                )
+            ], []
     errors: list[Problem] = []
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
@@ -622,7 +635,7 @@ def validate_source(
     application_test is a warning; with `names`, exactly those tables are required.
     Raises DataError only when `path` itself is unusable (does not exist, is not a zip).
     """
-    required, optional = _required(names)
+    required, optional = required_tables(names)
     wanted = (*required, *optional)
     progress = progress or Progress("check", quiet=True)
     source = (
