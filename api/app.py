@@ -63,12 +63,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.service is None and load:
+        owned = app.state.service is None and load
+        if owned:
             app.state.service = load_service(settings)
         try:
             yield
         finally:
-            if app.state.service is not None:
+            if owned:  # an injected service belongs to whoever loaded it
                 app.state.service.audit.close()
 
     app = FastAPI(

@@ -73,6 +73,9 @@ class ServiceMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        # Created here so that the dict the auth dependency writes the caller's name into is
+        # this one, even when a router hands a copy of the scope down.
+        scope.setdefault("state", {})
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
             await self._reject(send)

@@ -92,7 +92,7 @@ def validate_changes(changes: dict[str, float]) -> None:
         if spec is None:
             raise _invalid(field, value, f"one of {allowed}", f"{field} cannot be changed here")
         if not math.isfinite(value) or not spec.minimum_exclusive < value <= spec.maximum:
-            expected = f"{spec.minimum_exclusive:g} < {field} <= {spec.maximum:g}"
+            expected = f"{spec.minimum_exclusive:.0f} < {field} <= {spec.maximum:.0f}"
             shown = value if math.isfinite(value) else str(value)
             raise _invalid(field, shown, expected, f"{field}={value:g} is outside {expected}")
     if TERM_MONTHS in changes and "AMT_ANNUITY" in changes:
