@@ -38,3 +38,30 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+## Operations (see docker-compose.yml). `lock` re-pins requirements/*.txt from the tested .venv.
+COMPOSE ?= docker-compose
+COMPOSE_FILES ?= -f docker-compose.yml
+DOCKER_BUILD_FLAGS ?=
+
+.PHONY: lock docker-build docker-up docker-down docker-lint
+
+lock: install
+	$(BIN)/python docker/lock_requirements.py
+
+docker-build:
+	docker build $(DOCKER_BUILD_FLAGS) -f Dockerfile.api --target trainer -t scoring-trainer:local .
+	docker build $(DOCKER_BUILD_FLAGS) -f Dockerfile.api --target api -t scoring-api:local .
+	docker build $(DOCKER_BUILD_FLAGS) -f Dockerfile.dashboard -t scoring-dashboard:local .
+
+docker-up: docker-build
+	$(COMPOSE) $(COMPOSE_FILES) up -d
+	$(COMPOSE) $(COMPOSE_FILES) ps
+
+docker-down:
+	$(COMPOSE) $(COMPOSE_FILES) down
+
+docker-lint: install
+	$(BIN)/hadolint Dockerfile.api Dockerfile.dashboard
+	$(COMPOSE) -f docker-compose.yml config --quiet
+	$(COMPOSE) -f docker-compose.yml -f docker-compose.hostnet.yml config --quiet
