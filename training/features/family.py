@@ -27,9 +27,22 @@ from training.features.state import FeatureState
 
 @dataclass(frozen=True)
 class Feature:
+    """A declared feature, computed in three stages so each stage is a plain columnar operation:
+
+    1. `rows`: per-row columns (the masked, fixed-point quantity), added to the prepared rows;
+    2. `reductions`: one simple reduction each (sum, count, min, ...) per client;
+    3. `expr`: the feature from those reductions (e.g. sum / count / SCALE).
+
+    Written this way, both Polars engines stay on their fast paths: the in-memory engine would
+    otherwise evaluate nested aggregations group by group (100x slower for one applicant).
+    Intermediate names are derived from (quantity, subset), so features sharing a quantity share
+    its columns. A per-client block (application) has only `expr`, over the raw row.
+    """
+
     spec: FeatureSpec
-    #: Aggregation over the client's prepared rows (or, for per-client blocks, a row expression).
     expr: pl.Expr
+    rows: tuple[tuple[str, pl.Expr], ...] = ()
+    reductions: tuple[tuple[str, pl.Expr], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,23 +121,75 @@ def level_tokens(levels: Iterable[str]) -> dict[str, str]:
     return out
 
 
-# --- aggregations --------------------------------------------------------------------------
+# --- aggregations ---------------------------------------------------------------------------
+#
+# Sums, means and variances are computed on fixed-point integers, not on floats. Float addition
+# is not associative, and Polars sums a group sequentially in one engine and pairwise in the
+# other, or in morsels whose split depends on threads: the same client's rows could then give
+# a different last bit in batch and online, or from one run to the next. Integer sums are exact
+# in any order, so every path gives identical, reproducible values. The price is a grid of
+# 1/65536 (1.5e-5) on the summed quantities, far below any amount or ratio that matters.
+
+#: Fixed-point scale of the exact aggregations.
+SCALE = 65536
+#: Values are clipped to +-2^34 (1.7e10) before scaling so that 128-bit sums of squares cannot
+#: overflow for any realistic number of rows per client; the largest Kaggle amount is ~4e9.
+LIMIT = float(2**34)
 
 
-def _sum(value: pl.Expr) -> pl.Expr:
-    # A sum over nothing known is unknown, not 0 (Polars' sum of all-null is 0).
-    return pl.when(value.count() > 0).then(value.sum())
+def fixed(value: pl.Expr) -> pl.Expr:
+    """`value` as a 128-bit integer count of 1/SCALE units (missing and NaN stay missing)."""
+    number = value.cast(pl.Float64).fill_nan(None).clip(-LIMIT, LIMIT)
+    return (number * SCALE).round().cast(pl.Int64).cast(pl.Int128)
 
 
-AGGREGATIONS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
-    "min": lambda v: v.min(),
-    "max": lambda v: v.max(),
-    "mean": lambda v: v.mean(),
-    "sum": _sum,
-    "var": lambda v: v.var(),
-    "std": lambda v: v.std(),
-    "nunique": lambda v: v.drop_nulls().n_unique(),
-}
+Staged = tuple[pl.Expr, tuple[tuple[str, pl.Expr], ...], tuple[tuple[str, pl.Expr], ...]]
+
+
+def staged(aggregation: str, value: pl.Expr, tag: str) -> Staged:
+    """(final expression, row columns, reductions) of one aggregation of a per-row `value`
+    (already masked to its subset); `tag` names the quantity and subset uniquely in the block.
+    """
+    col = pl.col
+    if aggregation in ("min", "max"):
+        v, r = f"__v__{tag}", f"__{aggregation}__{tag}"
+        reduce = col(v).min() if aggregation == "min" else col(v).max()
+        return col(r), ((v, value.cast(pl.Float64)),), ((r, reduce),)
+    if aggregation == "nunique":  # distinct known values (n_unique counts null as a value)
+        v, u, z = f"__v__{tag}", f"__nunique__{tag}", f"__nulls__{tag}"
+        final = col(u).cast(pl.Int64) - pl.min_horizontal(col(z), pl.lit(1)).cast(pl.Int64)
+        return (
+            final,
+            ((v, value.cast(pl.Float64)),),
+            ((u, col(v).n_unique()), (z, col(v).null_count())),
+        )
+    q, q2 = f"__q__{tag}", f"__q2__{tag}"
+    s1, n, s2 = f"__s1__{tag}", f"__n__{tag}", f"__s2__{tag}"
+    rows: tuple[tuple[str, pl.Expr], ...] = ((q, fixed(value)),)
+    reductions: tuple[tuple[str, pl.Expr], ...] = ((s1, col(q).sum()), (n, col(q).count()))
+    total, count = col(s1).cast(pl.Float64), col(n).cast(pl.Float64)
+    if aggregation == "sum":  # a sum over nothing known is unknown, not 0
+        return pl.when(col(n) > 0).then(total / SCALE), rows, reductions
+    if aggregation == "mean":
+        return pl.when(col(n) > 0).then(total / count / SCALE), rows, reductions
+    if aggregation in ("var", "std"):  # sample variance (ddof=1, as pandas) from exact moments
+        rows += ((q2, fixed(value) * fixed(value)),)
+        reductions += ((s2, col(q2).sum()),)
+        big_n = col(n).cast(pl.Int128)
+        numerator = big_n * col(s2) - col(s1) * col(s1)
+        var = numerator.cast(pl.Float64) / (count * (count - 1.0)) / float(SCALE * SCALE)
+        var = pl.when(col(n) > 1).then(var)
+        return (var.sqrt() if aggregation == "std" else var), rows, reductions
+    raise ValueError(f"unknown aggregation {aggregation!r}")
+
+
+def exact_sum(value: pl.Expr, tag: str) -> Staged:
+    """Exact sum of the known values (0.0 when none is known), for custom ratios."""
+    q, s1 = f"__q__{tag}", f"__s1__{tag}"
+    return pl.col(s1).cast(pl.Float64) / SCALE, ((q, fixed(value)),), ((s1, pl.col(q).sum()),)
+
+
+AGGREGATIONS = ("min", "max", "mean", "sum", "var", "std", "nunique")
 
 
 @dataclass
@@ -141,10 +206,15 @@ class Declarations:
     def _name(self, *parts: str | None) -> str:
         return "_".join(p for p in (self.prefix, *parts) if p)
 
-    def _masked(self, value: pl.Expr, subset: str | None) -> pl.Expr:
+    def masked(self, value: pl.Expr, subset: str | None) -> pl.Expr:
         if subset is None:
             return value
         return pl.when(self.subsets[subset]).then(value)
+
+    def add(self, spec: FeatureSpec, stages: Staged) -> Declarations:
+        expr, rows, reductions = stages
+        self.items.append(Feature(spec, expr, rows, reductions))
+        return self
 
     def agg(
         self,
@@ -159,6 +229,7 @@ class Declarations:
         """Aggregates a raw column, or a derived quantity `value` named by its `derived` key."""
         quantity = value if value is not None else pl.col(column)
         key = derived.upper() if derived else column
+        tag = f"{derived or column}__{subset or 'all'}"
         for aggregation in aggregations:
             spec = FeatureSpec(
                 name=self._name(subset.upper() if subset else None, key, aggregation.upper()),
@@ -169,8 +240,7 @@ class Declarations:
                 subset=subset,
                 derived=derived,
             )
-            expr = AGGREGATIONS[aggregation](self._masked(quantity, subset))
-            self.items.append(Feature(spec, expr))
+            self.add(spec, staged(aggregation, self.masked(quantity, subset), tag))
         return self
 
     def derived(
@@ -187,7 +257,7 @@ class Declarations:
     def custom(
         self,
         name: str,
-        expr: pl.Expr,
+        stages: Staged,
         *,
         derived: str | None,
         aggregation: str,
@@ -205,12 +275,10 @@ class Declarations:
             subset=subset,
             derived=derived,
         )
-        self.items.append(Feature(spec, expr))
-        return self
+        return self.add(spec, stages)
 
     def count(self, subset: str | None = None, *, table: str | None = None) -> Declarations:
         """Rows of the table for the client (in the subset); 0 when the client has none."""
-        expr = pl.len() if subset is None else self.subsets[subset].fill_null(False).sum()
         spec = FeatureSpec(
             name=self._name(subset.upper() if subset else None, "COUNT"),
             family=self.family,
@@ -218,8 +286,11 @@ class Declarations:
             aggregation="count",
             subset=subset,
         )
-        self.items.append(Feature(spec, expr.cast(pl.Int64)))
-        return self
+        if subset is None:
+            return self.add(spec, (pl.col("__len"), (), (("__len", pl.len()),)))
+        flag, total = f"__in__{subset}", f"__count__{subset}"
+        member = self.subsets[subset].fill_null(False).cast(pl.Int64)
+        return self.add(spec, (pl.col(total), ((flag, member),), ((total, pl.col(flag).sum()),)))
 
     def shares(
         self,
@@ -233,12 +304,15 @@ class Declarations:
     ) -> Declarations:
         """Share of the client's rows whose `column` is each fitted level (rows with a missing
         or an unfitted level count in the denominator, so shares of one row sum to at most 1)."""
+        # Rows in the subset: the denominator of every share (same names as count()).
+        if subset is None:
+            in_rows: tuple[tuple[str, pl.Expr], ...] = ()
+            rows_in, count_rows = "__len", pl.len()
+        else:
+            flag, rows_in = f"__in__{subset}", f"__count__{subset}"
+            in_rows = ((flag, self.subsets[subset].fill_null(False).cast(pl.Int64)),)
+            count_rows = pl.col(flag).sum()
         for level, token in level_tokens(levels).items():
-            quantity = (
-                value(level)
-                if value is not None
-                else (pl.col(column) == level).fill_null(False).cast(pl.Float64)
-            )
             spec = FeatureSpec(
                 name=self._name(
                     subset.upper() if subset else None, column, token, aggregation.upper()
@@ -250,5 +324,24 @@ class Declarations:
                 subset=subset,
                 level=level,
             )
-            self.items.append(Feature(spec, self._masked(quantity, subset).mean()))
+            tag = f"{column}={token}__{subset or 'all'}"
+            if value is not None:  # a per-row fraction: exact fixed-point mean
+                self.add(spec, staged("mean", self.masked(value(level), subset), tag))
+                continue
+            # A 0/1 indicator: its integer sum over the rows is exact as it is.
+            hit, hits = f"__hit__{tag}", f"__hits__{tag}"
+            indicator = self.masked(
+                (pl.col(column) == level).fill_null(False).cast(pl.Int64), subset
+            )
+            final = pl.when(pl.col(rows_in) > 0).then(
+                pl.col(hits).cast(pl.Float64) / pl.col(rows_in).cast(pl.Float64)
+            )
+            self.add(
+                spec,
+                (
+                    final,
+                    ((hit, indicator), *in_rows),
+                    ((hits, pl.col(hit).sum()), (rows_in, count_rows)),
+                ),
+            )
         return self

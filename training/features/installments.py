@@ -10,7 +10,16 @@ from __future__ import annotations
 import polars as pl
 
 from training.data.reader import Tables
-from training.features.family import Block, Declarations, Family, Feature, ratio, table
+from training.features.family import (
+    Block,
+    Declarations,
+    Family,
+    Feature,
+    Staged,
+    exact_sum,
+    ratio,
+    table,
+)
 from training.features.state import FeatureState
 
 SOURCE = "installments_payments"
@@ -39,10 +48,12 @@ def quantities() -> dict[str, pl.Expr]:
     }
 
 
-def _recency_weighted(value: pl.Expr) -> pl.Expr:
+def _recency_weighted(value: pl.Expr, key: str) -> Staged:
     """Weighted mean of `value`, weight exp(DAYS_INSTALMENT / DECAY_DAYS) (recent -> ~1)."""
     weight = pl.when(value.is_not_null()).then((pl.col("DAYS_INSTALMENT") / DECAY_DAYS).exp())
-    return ratio((weight * value).sum(), weight.sum())
+    total, rows_t, sums_t = exact_sum(weight * value, f"{key}_x_recency_weight")
+    weights, rows_w, sums_w = exact_sum(weight, f"{key}_recency_weight")
+    return ratio(total, weights), rows_t + rows_w, sums_t + sums_w
 
 
 def _features(state: FeatureState) -> list[Feature]:
@@ -72,7 +83,7 @@ def _features(state: FeatureState) -> list[Feature]:
     for key in ("days_past_due", "late_flag"):
         d.custom(
             f"{key.upper()}_RECENCY_WEIGHTED",
-            _recency_weighted(q[key]),
+            _recency_weighted(q[key], key),
             derived=key,
             aggregation="recency_weighted_mean",
         )

@@ -10,7 +10,18 @@ import polars as pl
 
 from shared.tables import TABLES, Kind
 from training.data.reader import Tables
-from training.features.family import Block, Declarations, Family, Feature, days, ratio, table
+from training.features.family import (
+    SCALE,
+    Block,
+    Declarations,
+    Family,
+    Feature,
+    Staged,
+    days,
+    fixed,
+    ratio,
+    table,
+)
 from training.features.state import FeatureState
 
 SOURCE = "previous_application"
@@ -90,14 +101,19 @@ def _features(state: FeatureState) -> list[Feature]:
     return d.items
 
 
-def _last(value: pl.Expr) -> pl.Expr:
-    """`value` over the client's RECENT latest decisions (ties broken by application id).
+def _recent_mean(value: pl.Expr, key: str) -> Staged:
+    """Mean of `value` over the client's RECENT latest decisions (ties: latest application id).
 
     Sorting inside the aggregation is not a streaming reduction, which is why this lives in its
     own block: the other columns keep the streaming engine's fast path.
     """
-    order = pl.col("DAYS_DECISION"), pl.col("SK_ID_PREV")
-    return value.sort_by(order, descending=[True, True], nulls_last=True).head(RECENT)
+    q, total, count = f"__q__{key}__last", f"__s1__{key}__last", f"__n__{key}__last"
+    order = [pl.col("DAYS_DECISION"), pl.col("SK_ID_PREV")]
+    latest = pl.col(q).sort_by(order, descending=[True, True], nulls_last=True).head(RECENT)
+    final = pl.when(pl.col(count) > 0).then(
+        pl.col(total).cast(pl.Float64) / pl.col(count).cast(pl.Float64) / SCALE
+    )
+    return final, ((q, fixed(value)),), ((total, latest.sum()), (count, latest.count()))
 
 
 def _recent_features(state: FeatureState) -> list[Feature]:
@@ -117,7 +133,7 @@ def _recent_features(state: FeatureState) -> list[Feature]:
         name = (key or column).upper()
         d.custom(
             f"{name}_MEAN",
-            _last(value).mean(),
+            _recent_mean(value, key or column),
             derived=key,
             column=column or key,
             aggregation="mean",
