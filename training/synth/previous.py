@@ -94,6 +94,14 @@ def generate_previous(
     )
     cols: Columns = sample(model, rng, z)
     del z
+    # a credit's dates follow its decision: where the copula drew a first date before the
+    # decision, decision and dates meet half-way, sharing the distortion of their quantiles
+    dates = np.column_stack([cols[c] for c in DUE_DATES])
+    earliest = np.min(np.where(np.isnan(dates) | (dates == DAYS_SENTINEL), np.inf, dates), axis=1)
+    halfway = np.floor((earliest + cols["DAYS_DECISION"]) / 2)
+    cols["DAYS_DECISION"] = np.where(
+        earliest < cols["DAYS_DECISION"], halfway, cols["DAYS_DECISION"]
+    )
     decision = cols["DAYS_DECISION"]
     for column in DUE_DATES:
         values = cols[column]
