@@ -47,10 +47,10 @@ def _convert(value: object, dtype: pl.DataType, *, where: str, column: str) -> o
     elif isinstance(dtype, pl.Int32):
         if isinstance(value, bool):
             expected = "an integer"
-        elif isinstance(value, int):
-            return value
-        elif isinstance(value, float) and value.is_integer():
-            return int(value)
+        elif isinstance(value, (int, float)) and float(value).is_integer():
+            if -(2**31) <= value < 2**31:
+                return int(value)
+            expected = "an integer between -2147483648 and 2147483647"
         elif isinstance(value, float) and math.isnan(value):
             return None
         else:
@@ -96,14 +96,12 @@ def _frame(key: str, rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
             )
         for column, dtype in schema.items():
             columns[column].append(_convert(row.get(column), dtype, where=where, column=column))
-    try:
-        return pl.DataFrame(columns, schema=schema)
-    except (OverflowError, pl.exceptions.PolarsError) as error:  # e.g. an int beyond 32 bits
-        raise DataError(f"value out of range: {error}", file=key) from error
+    return pl.DataFrame(columns, schema=schema)
 
 
 def tables_from_records(records: Mapping[str, Sequence[Mapping[str, object]]]) -> Tables:
-    """Typed tables from JSON-like records; absent lists are empty tables, missing fields null."""
+    """Typed tables from JSON-like records; absent or empty lists are absent tables (no rows),
+    missing fields are null."""
     unknown = [k for k in records if k not in RECORD_TABLES]
     if unknown:
         raise DataError(
@@ -111,7 +109,13 @@ def tables_from_records(records: Mapping[str, Sequence[Mapping[str, object]]]) -
         )
     if "application" not in records:
         raise DataError("no application record", expected="records['application'] = [{...}]")
-    return {RECORD_TABLES[key]: _frame(key, records.get(key, ())).lazy() for key in RECORD_TABLES}
+    # An empty or absent list leaves the table out: the pipeline reads "absent" as "no rows"
+    # (and skips the family's query, the main cost for an applicant without history).
+    return {
+        RECORD_TABLES[key]: _frame(key, rows).lazy()
+        for key, rows in records.items()
+        if key == "application" or not isinstance(rows, Sequence) or len(rows) > 0
+    }
 
 
 def features_for_records(

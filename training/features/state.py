@@ -34,6 +34,12 @@ class FeatureState(BaseModel):
     #: 700 Polars expressions costs ~10 ms, too much to repeat for every online applicant.
     _memo: dict[str, Any] = PrivateAttr(default_factory=dict)
 
+    def __eq__(self, other: object) -> bool:
+        # The memo is a cache, not part of what was fitted.
+        return isinstance(other, FeatureState) and self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable lists inside: not hashable
+
     def to_json(self) -> str:
         return self.model_dump_json(indent=1)
 
