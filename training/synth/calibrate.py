@@ -241,6 +241,7 @@ def write_profile(profile: dict[str, Any], out: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp creates private files; the profile ships as package data
     os.replace(tmp, out)
 
 
