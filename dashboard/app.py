@@ -18,7 +18,8 @@ from shared.settings import DashboardSettings
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
-#: The page's own HTML: lang for screen readers (updated on language change), viewport for tablets.
+#: The page's own HTML: lang for screen readers (updated on language change). Dash's default
+#: wraps its scripts in a <footer>, a second "contentinfo" landmark beside ours: a <div> here.
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="{language}">
     <head>
@@ -29,11 +30,11 @@ INDEX_STRING = """<!DOCTYPE html>
     </head>
     <body>
         {{%app_entry%}}
-        <footer>
+        <div>
             {{%config%}}
             {{%scripts%}}
             {{%renderer%}}
-        </footer>
+        </div>
     </body>
 </html>"""
 

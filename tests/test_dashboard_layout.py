@@ -25,10 +25,11 @@ from dashboard_payloads import (
 )
 
 from dashboard.api_client import ApiError, ApiErrorKind
+from dashboard.callbacks.toggles import pressed
 from dashboard.i18n import TABLES, translate
 from dashboard.layout.bivariate import bivariate_chart
 from dashboard.layout.client_card import client_card
-from dashboard.layout.common import error_box
+from dashboard.layout.common import error_box, toggle_group
 from dashboard.layout.distributions import distribution_chart, percentile_sentence, shares
 from dashboard.layout.gauge import decision_panel, distance_sentence
 from dashboard.layout.model_page import model_overview, performance_table
@@ -218,7 +219,8 @@ def test_what_if_form_uses_pattern_ids_bounds_and_rounded_values() -> None:
         {"type": FIELD_TYPE, "field": "AMT_CREDIT"},
         {"type": FIELD_TYPE, "field": "TERM_MONTHS"},
     ]
-    assert inputs[0].max == 10_000_000 and inputs[0].value == 406598
+    # No native min/max: the API checks the range and its message names field and bounds.
+    assert inputs[0].value == 406598
     assert inputs[1].value == 16.5
     labels = [n for n in walk(form) if isinstance(n, html.Label)]
     assert all(any(i in list(walk(label)) for i in inputs) for label in labels)
@@ -285,3 +287,12 @@ def test_shell_has_skip_link_landmarks_and_labelled_controls() -> None:
     labels = {n.htmlFor for n in walk(shell) if isinstance(n, html.Label)}
     assert "client-search" in labels
     assert any(isinstance(n, html.Legend) for n in walk(shell))  # language picker's group label
+
+
+def test_toggle_group_marks_the_current_choice_pressed() -> None:
+    group = toggle_group("lang", "Langue", [("fr", "Français"), ("en", "English")], "en")
+    buttons = [n for n in walk(group) if isinstance(n, html.Button)]
+    assert [b.id for b in buttons] == ["lang-fr", "lang-en"]
+    assert [attribute(b, "aria-pressed") for b in buttons] == ["false", "true"]
+    assert any(isinstance(n, html.Legend) and n.children == "Langue" for n in walk(group))
+    assert pressed(["fr", "en"], "fr") == ["true", "false"]

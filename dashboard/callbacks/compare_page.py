@@ -7,6 +7,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, html, no_update
 
 from dashboard.api_client import ApiClient, ApiError
+from dashboard.callbacks.toggles import register_toggle
 from dashboard.i18n import normalise_language
 from dashboard.layout.bivariate import COLOUR_BY, bivariate_chart
 from dashboard.layout.common import error_box
@@ -112,6 +113,8 @@ def render_bivariate(
 
 
 def register(app: Dash, api: ApiClient) -> None:
+    register_toggle(app, "bivar-colour", list(COLOUR_BY))
+
     @app.callback(
         Output("compare-feature", "options"),
         Output("compare-feature", "value"),
@@ -140,7 +143,7 @@ def register(app: Dash, api: ApiClient) -> None:
         Output("bivariate-panel", "children"),
         Input("bivar-x", "value"),
         Input("bivar-y", "value"),
-        Input("bivar-colour", "value"),
+        Input("bivar-colour", "data"),
         State("page-state", "data"),
     )
     def _bivariate(x: str | None, y: str | None, colour_by: str | None, page_state: Any) -> Any:

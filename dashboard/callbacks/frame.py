@@ -7,7 +7,8 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 
 from dashboard.api_client import ApiClient, ApiError
-from dashboard.i18n import normalise_language, translate
+from dashboard.callbacks.toggles import register_toggle
+from dashboard.i18n import LANGUAGES, normalise_language, translate
 from dashboard.layout.pages import header_content, page_for
 from dashboard.layout.search import SEARCH_LIMIT, clean_prefix, search_box, search_options
 from dashboard.routing import client_path, parse_route
@@ -73,6 +74,8 @@ def check_api(
 
 
 def register(app: Dash, api: ApiClient) -> None:
+    register_toggle(app, "language", list(LANGUAGES))
+
     @app.callback(
         Output("main", "children"),
         Output("page-title", "data"),
@@ -83,7 +86,7 @@ def register(app: Dash, api: ApiClient) -> None:
         Output("search-area", "children"),
         Input("url", "pathname"),
         Input("url", "search"),
-        Input("language", "value"),
+        Input("language", "data"),
     )
     def _route(pathname: str | None, search: str | None, language: str | None) -> tuple[Any, ...]:
         return render_page(pathname, search, language)
@@ -99,7 +102,7 @@ def register(app: Dash, api: ApiClient) -> None:
         """,
         Output("title-sink", "children"),
         Input("page-title", "data"),
-        Input("language", "value"),
+        Input("language", "data"),
     )
 
     @app.callback(
@@ -130,7 +133,7 @@ def register(app: Dash, api: ApiClient) -> None:
         Output("api-status", "data"),
         Input("health-poll", "n_intervals"),
         State("api-status", "data"),
-        State("language", "value"),
+        State("language", "data"),
     )
     def _health(
         _: int | None, previous: dict[str, Any] | None, language: str | None

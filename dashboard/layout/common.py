@@ -96,3 +96,40 @@ def error_box(error: ApiError, language: str) -> html.Div:
         className="error-box",
         role="alert",
     )
+
+
+def toggle_id(group_id: str, value: str) -> str:
+    return f"{group_id}-{value}"
+
+
+def toggle_group(
+    group_id: str,
+    legend: str,
+    options: list[tuple[str, str]],
+    current: str,
+    class_name: str = "",
+    **extra: Any,
+) -> html.Fieldset:
+    """A small set of exclusive choices as buttons with aria-pressed.
+
+    Used instead of dcc.RadioItems, whose Dash 4 markup (radio inputs inside role="option"
+    labels) fails axe's nested-interactive and aria-input-field-name rules. The chosen value
+    lives in a dcc.Store with id `group_id`; callbacks/toggles.py keeps both in step.
+    """
+    buttons = [
+        html.Button(
+            label,
+            id=toggle_id(group_id, value),
+            type="button",
+            className="toggle",
+            n_clicks=0,
+            **{"aria-pressed": "true" if value == current else "false"},
+            **extra.get(value, {}),
+        )
+        for value, label in options
+    ]
+    return html.Fieldset(
+        [html.Legend(legend, id=f"{group_id}-legend"), html.Div(buttons, className="toggles")],
+        className=f"toggle-group {class_name}".strip(),
+        id=f"{group_id}-group",
+    )

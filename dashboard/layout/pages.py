@@ -7,7 +7,7 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, translate
-from dashboard.layout.common import loading_panel, section
+from dashboard.layout.common import loading_panel, section, toggle_group
 from dashboard.layout.search import search_box
 from dashboard.routing import Route, client_path
 
@@ -34,22 +34,13 @@ def app_shell(language: str) -> html.Div:
             html.Header(
                 [
                     html.Div(id="header-content", children=header_content(language)),
-                    html.Fieldset(
-                        [
-                            html.Legend(translate("app.language", language), id="language-legend"),
-                            dcc.RadioItems(
-                                id="language",
-                                options=[
-                                    {"label": LANGUAGE_NAMES[c], "value": c} for c in LANGUAGES
-                                ],
-                                value=language,
-                                inline=True,
-                                persistence=True,
-                                persistence_type="local",
-                                className="language-picker",
-                            ),
-                        ],
-                        className="language",
+                    dcc.Store(id="language", storage_type="local", data=language),
+                    toggle_group(
+                        "language",
+                        translate("app.language", language),
+                        [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+                        language,
+                        **{code: {"lang": code} for code in LANGUAGES},
                     ),
                     html.Div(search_box(language), id="search-area"),
                 ],
@@ -223,26 +214,16 @@ def compare_page(route: Route, language: str) -> list[Any]:
                         ],
                         className="form-field",
                     ),
-                    html.Fieldset(
+                    dcc.Store(id="bivar-colour", data="score"),
+                    toggle_group(
+                        "bivar-colour",
+                        translate("bivar.colour", language),
                         [
-                            html.Legend(translate("bivar.colour", language)),
-                            dcc.RadioItems(
-                                id="bivar-colour",
-                                options=[
-                                    {
-                                        "label": translate("bivar.colour.score", language),
-                                        "value": "score",
-                                    },
-                                    {
-                                        "label": translate("bivar.colour.outcome", language),
-                                        "value": "outcome",
-                                    },
-                                ],
-                                value="score",
-                                inline=True,
-                            ),
+                            ("score", translate("bivar.colour.score", language)),
+                            ("outcome", translate("bivar.colour.outcome", language)),
                         ],
-                        className="form-field",
+                        "score",
+                        class_name="form-field",
                     ),
                 ],
                 className="form-grid",

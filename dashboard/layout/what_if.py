@@ -46,8 +46,6 @@ def _field(field: WhatIfField, language: str) -> html.Div:
                         id=field_id(field.name),
                         type="number",
                         value=shown_value(field.unit, field.current),
-                        min=field.minimum_exclusive,
-                        max=field.maximum,
                         step="any",
                         inputMode="numeric",
                         className="number-input",
