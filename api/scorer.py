@@ -55,7 +55,8 @@ class Scored:
 
 def payload_digest(applicant: Applicant) -> str:
     """sha256 of the applicant's canonical JSON: identifies a submission without storing it."""
-    canonical = json.dumps(applicant.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    fields = applicant.model_dump(mode="json", exclude_unset=True)
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -201,18 +202,21 @@ class Scorer:
         return frame.select(self.feature_names).to_numpy().astype(np.float64)
 
     def rows_for_applicant(self, applicant: Applicant) -> np.ndarray:
-        records = applicant.model_dump()
-        application = dict(records.pop("application"))
-        client_id = application.get("SK_ID_CURR")
-        if client_id is None:
-            client_id = application["SK_ID_CURR"] = PLACEHOLDER_ID
-        tables: dict[str, list[dict[str, Any]]] = {"application": [application]}
+        """Every submitted side-table row belongs to the applicant: its SK_ID_CURR is set to the
+        applicant's (a JSON applicant is one client; bureau_balance links through bureau)."""
+        records = applicant.records()
+        application = records["application"][0]
+        if application.get("SK_ID_CURR") is None:
+            application["SK_ID_CURR"] = PLACEHOLDER_ID
+        client_id = application["SK_ID_CURR"]
         for table, rows in records.items():
-            tables[table] = [
-                {"SK_ID_CURR": client_id, **row} if table != "bureau_balance" else dict(row)
-                for row in rows
-            ]
-        return self.rows_for_records(tables)
+            if table not in ("application", "bureau_balance"):
+                for row in rows:
+                    row["SK_ID_CURR"] = client_id
+        rows = self.rows_for_records(records)
+        if rows.shape[0] != 1:
+            raise InvalidInput(f"the applicant produced {rows.shape[0]} feature rows, expected 1")
+        return rows
 
     # ----------------------------------------------------------------- model
 

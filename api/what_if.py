@@ -22,6 +22,7 @@ import numpy as np
 from api.errors import InvalidInput, NotFound
 from api.scorer import Scorer
 from shared.contract import (
+    WHAT_IF_RANGES,
     AppliedChange,
     ErrorItem,
     ReasonChange,
@@ -45,15 +46,17 @@ class Changeable:
     maximum: float
 
 
+_LABELS: dict[str, tuple[str, str, str]] = {
+    "AMT_CREDIT": ("Montant du crédit", "Credit amount", "EUR"),
+    "AMT_ANNUITY": ("Mensualité", "Monthly instalment", "EUR"),
+    "AMT_GOODS_PRICE": ("Prix du bien", "Goods price", "EUR"),
+    "AMT_INCOME_TOTAL": ("Revenu annuel", "Annual income", "EUR"),
+    TERM_MONTHS: ("Durée (mois)", "Term (months)", "months"),
+}
+
 CHANGEABLE: dict[str, Changeable] = {
-    c.name: c
-    for c in (
-        Changeable("AMT_CREDIT", "Montant du crédit", "Credit amount", "EUR", 0, 10_000_000),
-        Changeable("AMT_ANNUITY", "Mensualité", "Monthly instalment", "EUR", 0, 1_000_000),
-        Changeable("AMT_GOODS_PRICE", "Prix du bien", "Goods price", "EUR", 0, 10_000_000),
-        Changeable("AMT_INCOME_TOTAL", "Revenu annuel", "Annual income", "EUR", 0, 100_000_000),
-        Changeable(TERM_MONTHS, "Durée (mois)", "Term (months)", "months", 0, 600),
-    )
+    name: Changeable(name, *_LABELS[name], minimum_exclusive=lo, maximum=hi)
+    for name, (lo, hi) in WHAT_IF_RANGES.items()
 }
 
 #: Who the client is and what already happened: never changed by a what-if.

@@ -13,22 +13,15 @@ text comes in French and English (`*_fr`, `*_en`); feature names are the model's
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from shared.tables import TABLES, Kind
 
 Decision = Literal["grant", "refuse"]
+ClientIdValue = Annotated[int, Field(ge=0, le=2_147_483_647, description="SK_ID_CURR")]
 Scalar = float | int | str | bool | None
-
-#: Side tables an applicant submitted as JSON may carry besides its application fields.
-SIDE_TABLES: tuple[str, ...] = (
-    "bureau",
-    "bureau_balance",
-    "previous_application",
-    "POS_CASH_balance",
-    "installments_payments",
-    "credit_card_balance",
-)
 
 
 class _Model(BaseModel):
@@ -154,27 +147,94 @@ class ClientInfo(_Model):
 # --------------------------------------------------------------------------- scoring requests
 
 
+def _drop_null(schema: dict[str, Any]) -> None:
+    """Documents an optional field as "omit it" rather than "send null": the property keeps the
+    non-null type only (Python still sees None when it is absent)."""
+    options = [o for o in schema.pop("anyOf", []) if o.get("type") != "null"]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+    schema.pop("default", None)
+
+
+#: Default of an optional field that callers omit rather than set to null.
+_OMIT_NOT_NULL: Any = Field(None, json_schema_extra=_drop_null)
+
+_INT32 = 2_147_483_647
+_KIND_TYPES: dict[Kind, Any] = {
+    Kind.INT: Annotated[int, Field(ge=-_INT32 - 1, le=_INT32)],
+    Kind.FLOAT: Annotated[float, Field(allow_inf_nan=False)],
+    Kind.TEXT: Annotated[str, Field(max_length=200)],
+}
+
+
+def _record_model(table: str, model_name: str) -> type[BaseModel]:
+    """One row of a contract table as a pydantic model: every column optional, typed by kind,
+    unknown columns refused. Generated from shared.tables so OpenAPI lists every field."""
+    fields: dict[str, Any] = {
+        column.name: (_KIND_TYPES[column.kind] | None, _OMIT_NOT_NULL)
+        for column in TABLES[table].columns
+    }
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        model_name,
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=f"One row of {table}.csv (every field optional; null = unknown).",
+        **fields,
+    )
+
+
+ApplicationRecord = _record_model("application_test", "ApplicationRecord")
+BureauRecord = _record_model("bureau", "BureauRecord")
+BureauBalanceRecord = _record_model("bureau_balance", "BureauBalanceRecord")
+PreviousApplicationRecord = _record_model("previous_application", "PreviousApplicationRecord")
+PosCashRecord = _record_model("POS_CASH_balance", "PosCashRecord")
+InstallmentRecord = _record_model("installments_payments", "InstallmentRecord")
+CreditCardRecord = _record_model("credit_card_balance", "CreditCardRecord")
+_MAX_ROWS = 10_000
+
+
 class Applicant(_Model):
     """A new applicant submitted as JSON: application fields and optional side-table rows.
 
-    Field names are those of the Kaggle tables (application_train.csv without TARGET; SK_ID_CURR
-    optional). Missing fields are treated as unknown; unknown field names are rejected (422).
+    Field names and types are those of the Kaggle tables (application_test.csv; SK_ID_CURR
+    optional). Every side-table row belongs to this applicant: its SK_ID_CURR, if given, is
+    replaced by the applicant's; bureau_balance rows link to bureau rows by SK_ID_BUREAU.
+    Missing fields are unknown values; unknown field names and wrongly typed values are
+    rejected (422).
     """
 
-    application: dict[str, Scalar]
-    bureau: list[dict[str, Scalar]] = Field(default_factory=list)
-    bureau_balance: list[dict[str, Scalar]] = Field(default_factory=list)
-    previous_application: list[dict[str, Scalar]] = Field(default_factory=list)
-    POS_CASH_balance: list[dict[str, Scalar]] = Field(default_factory=list)
-    installments_payments: list[dict[str, Scalar]] = Field(default_factory=list)
-    credit_card_balance: list[dict[str, Scalar]] = Field(default_factory=list)
+    application: ApplicationRecord  # type: ignore[valid-type]
+    bureau: Annotated[list[BureauRecord], Field(max_length=_MAX_ROWS)] = []  # type: ignore[valid-type]
+    bureau_balance: Annotated[list[BureauBalanceRecord], Field(max_length=_MAX_ROWS)] = []  # type: ignore[valid-type]
+    previous_application: Annotated[
+        list[PreviousApplicationRecord], Field(max_length=_MAX_ROWS)
+    ] = []  # type: ignore[valid-type]
+    POS_CASH_balance: Annotated[list[PosCashRecord], Field(max_length=_MAX_ROWS)] = []  # type: ignore[valid-type]
+    installments_payments: Annotated[list[InstallmentRecord], Field(max_length=_MAX_ROWS)] = []  # type: ignore[valid-type]
+    credit_card_balance: Annotated[list[CreditCardRecord], Field(max_length=_MAX_ROWS)] = []  # type: ignore[valid-type]
+
+    def records(self) -> dict[str, list[dict[str, Any]]]:
+        """The submitted rows as plain dicts (only the fields the caller gave)."""
+        dumped = self.model_dump(exclude_unset=True)
+        application = dumped.pop("application", {})
+        return {"application": [application], **dumped}
+
+
+def _exactly_one_of(*names: str) -> dict[str, Any]:
+    """JSON Schema for "exactly one of these properties", so OpenAPI states the rule too."""
+    return {"oneOf": [{"required": [name]} for name in names]}
 
 
 class ScoreItem(_Model):
     """Exactly one of a known client's ID or a JSON applicant."""
 
-    client_id: int | None = Field(None, ge=0, le=2_147_483_647)
-    applicant: Applicant | None = None
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=_exactly_one_of("client_id", "applicant")
+    )
+
+    client_id: ClientIdValue | None = _OMIT_NOT_NULL
+    applicant: Applicant | None = _OMIT_NOT_NULL
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ScoreItem:
@@ -186,9 +246,13 @@ class ScoreItem(_Model):
 class ScoreRequest(_Model):
     """Body of /v1/predict: {"client_id": ...}, {"applicant": {...}} or {"items": [...]}."""
 
-    client_id: int | None = Field(None, ge=0, le=2_147_483_647)
-    applicant: Applicant | None = None
-    items: list[ScoreItem] | None = Field(None, min_length=1)
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=_exactly_one_of("client_id", "applicant", "items")
+    )
+
+    client_id: ClientIdValue | None = _OMIT_NOT_NULL
+    applicant: Applicant | None = _OMIT_NOT_NULL
+    items: Annotated[list[ScoreItem], Field(min_length=1)] | None = _OMIT_NOT_NULL
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ScoreRequest:
@@ -415,11 +479,33 @@ class WhatIfFields(_Model):
     fields: list[WhatIfField]
 
 
+#: Fields a what-if may change -> (exclusive minimum, inclusive maximum). "TERM_MONTHS" is the
+#: term in months and sets AMT_ANNUITY = AMT_CREDIT / TERM_MONTHS (so not both at once).
+WHAT_IF_RANGES: dict[str, tuple[float, float]] = {
+    "AMT_CREDIT": (0, 10_000_000),
+    "AMT_ANNUITY": (0, 1_000_000),
+    "AMT_GOODS_PRICE": (0, 10_000_000),
+    "AMT_INCOME_TOTAL": (0, 100_000_000),
+    "TERM_MONTHS": (0, 600),
+}
+
+_CHANGES_SCHEMA: dict[str, Any] = {
+    "properties": {
+        name: {"type": "number", "exclusiveMinimum": lo, "maximum": hi}
+        for name, (lo, hi) in WHAT_IF_RANGES.items()
+    },
+    "additionalProperties": False,
+    "minProperties": 1,
+    "not": {"required": ["TERM_MONTHS", "AMT_ANNUITY"]},
+}
+
+
 class WhatIfRequest(_Model):
-    client_id: int = Field(ge=0, le=2_147_483_647)
-    #: Application field -> new value, e.g. {"AMT_CREDIT": 300000, "AMT_ANNUITY": 15000}.
-    #: "TERM_MONTHS" sets AMT_ANNUITY = AMT_CREDIT / TERM_MONTHS.
-    changes: dict[str, float] = Field(min_length=1)
+    client_id: ClientIdValue
+    #: Application field -> new value, e.g. {"AMT_CREDIT": 300000, "TERM_MONTHS": 24}.
+    #: The schema lists the changeable fields; anything else gets a 422 naming the field, the
+    #: value and the allowed fields or range (checked by the API, not here, to say why).
+    changes: dict[str, float] = Field(min_length=1, json_schema_extra=_CHANGES_SCHEMA)
 
 
 class AppliedChange(_Model):
