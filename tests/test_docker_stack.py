@@ -288,6 +288,7 @@ def stack(
     finally:
         logs = stack.compose("logs", "--no-color", "--tail", "60", check=False)
         print(logs.stdout[-6000:])
+        run([docker, "rm", "-f", f"{project}-api-replica"], check=False)  # if a test left it
         stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "20", check=False)
         print(f"compose stack lifetime {time.monotonic() - started:.0f}s")
 
@@ -316,12 +317,18 @@ def test_stack_trains_serves_scales_and_tears_down(stack: Stack, docker: str) ->
         call(f"{stack.api_url}/v1/predict", "not-the-key", {"client_id": ids[0]})
     assert refused.value.code in (401, 403)
 
-    # A second replica on the same volumes: stateless apart from the bundle and the audit DB.
+    # A second replica on the same volumes, started the way an orchestrator would (the image,
+    # the volumes, a port): stateless apart from the bundle and the audit DB.
     replica_port = free_port()
     replica = f"{stack.project}-api-replica"
-    stack.compose(
-        "run", "-d", "--no-deps", "--name", replica, "-e", f"SCORING_PORT={replica_port}", "api"
-    )
+    volumes = {"models": "ro", "audit": "rw", "secrets": "ro"}
+    run(
+        [docker, "run", "-d", "--name", replica, "--network", "host", "--read-only",
+         "-e", "SCORING_HOST=127.0.0.1", "-e", f"SCORING_PORT={replica_port}",
+         *(a for v, mode in volumes.items()
+           for a in ("-v", f"{stack.project}_{v}:/var/lib/scoring/{v}:{mode}")),
+         f"scoring-api:{TAG}"],
+    )  # fmt: skip
     replica_url = f"http://127.0.0.1:{replica_port}"
     wait_for(f"{replica_url}/ready", 120)
     for client_id in ids[1:]:

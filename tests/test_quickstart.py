@@ -340,9 +340,9 @@ def test_quickstart_end_to_end_then_ctrl_c(tmp_path: Path) -> None:
                 with contextlib.suppress(queue.Empty):
                     output.append(lines.get(timeout=1))
             text = "".join(output)
-            api_url = re.search(r"API\s+(http://\S+)", text).group(1)  # type: ignore[union-attr]
-            dashboard_url = re.search(r"Dashboard\s+(http://\S+)", text).group(1)  # type: ignore[union-attr]
-            key = re.search(r"API key\s+(\S+)", text).group(1)  # type: ignore[union-attr]
+            api_url = re.search(r"^  API\s+(http://\S+)", text, re.M).group(1)  # type: ignore[union-attr]
+            dashboard_url = re.search(r"^  Dashboard\s+(http://\S+)", text, re.M).group(1)  # type: ignore[union-attr]
+            key = re.search(r"^  API key\s+(\S+)", text, re.M).group(1)  # type: ignore[union-attr]
             assert api_url == f"http://127.0.0.1:{api_port}"
             assert dashboard_url == f"http://127.0.0.1:{dashboard_port}"
 
