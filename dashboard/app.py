@@ -13,7 +13,7 @@ from dash import Dash
 from dashboard.api_client import ApiClient
 from dashboard.callbacks import client_page, compare_page, frame, model_page
 from dashboard.i18n import translate
-from dashboard.layout.pages import app_shell
+from dashboard.layout.pages import HEALTH_POLL_MS, app_shell
 from shared.settings import DashboardSettings
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -47,7 +47,13 @@ def api_client_for(settings: DashboardSettings) -> ApiClient:
     )
 
 
-def create_app(settings: DashboardSettings | None = None, api: ApiClient | None = None) -> Dash:
+def create_app(
+    settings: DashboardSettings | None = None,
+    api: ApiClient | None = None,
+    health_poll_ms: int = HEALTH_POLL_MS,
+) -> Dash:
+    """The dashboard. `api` may be injected (tests); `health_poll_ms` is how often an open page
+    re-checks the API to show or clear the outage banner (tests shorten it)."""
     settings = settings or DashboardSettings()
     api = api or api_client_for(settings)
     language = settings.language
@@ -60,7 +66,7 @@ def create_app(settings: DashboardSettings | None = None, api: ApiClient | None 
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = INDEX_STRING.format(language=language)
-    app.layout = lambda: app_shell(language)
+    app.layout = lambda: app_shell(language, health_poll_ms)
     frame.register(app, api)
     client_page.register(app, api)
     compare_page.register(app, api)

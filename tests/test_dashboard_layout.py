@@ -296,3 +296,27 @@ def test_toggle_group_marks_the_current_choice_pressed() -> None:
     assert [attribute(b, "aria-pressed") for b in buttons] == ["false", "true"]
     assert any(isinstance(n, html.Legend) and n.children == "Langue" for n in walk(group))
     assert pressed(["fr", "en"], "fr") == ["true", "false"]
+
+
+DASH_DEFAULT_LABELS = {"Select All", "Deselect All", "Search", "Clear search", "Clear selection"}
+
+
+@pytest.mark.parametrize("route", [Route("client", 7), Route("compare", 7)])
+def test_every_dropdown_speaks_the_page_language(route: Route) -> None:
+    """Dash 4 dropdowns carry English button texts and counts unless given translated labels."""
+    tree = [app_shell("fr"), page_for(route, "fr")[0]]
+    dropdowns = [n for n in walk(tree) if isinstance(n, dcc.Dropdown)]
+    assert dropdowns
+    for dropdown in dropdowns:
+        labels = dropdown.labels
+        assert set(labels) == {
+            "select_all",
+            "deselect_all",
+            "selected_count",
+            "search",
+            "clear_search",
+            "clear_selection",
+            "no_options_found",
+        }
+        assert not set(labels.values()) & DASH_DEFAULT_LABELS
+        assert "{num_selected}" in labels["selected_count"]

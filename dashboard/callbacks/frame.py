@@ -26,7 +26,9 @@ def render_page(pathname: str | None, search: str | None, language: str | None) 
         translate("app.skip", language),
         translate("app.language", language),
         translate("app.footer", language),
-        search_box(language, route.client_id),
+        # Empty after navigation: a selected value would take the keyboard focus when the list
+        # opens, instead of the search field; the page's heading already names the client.
+        search_box(language),
     )
 
 
@@ -103,6 +105,25 @@ def register(app: Dash, api: ApiClient) -> None:
         Output("title-sink", "children"),
         Input("page-title", "data"),
         Input("language", "data"),
+    )
+
+    # After a navigation inside the app (not the first load), move focus to the new content so
+    # keyboard and screen-reader users land on it, as they would after a full page load.
+    app.clientside_callback(
+        """
+        function(pathname) {
+            if (window.__pretPreviousPath !== undefined && window.__pretPreviousPath !== pathname) {
+                setTimeout(function () {
+                    var main = document.getElementById("main");
+                    if (main) { main.focus(); }
+                }, 50);
+            }
+            window.__pretPreviousPath = pathname;
+            return window.dash_clientside.no_update;
+        }
+        """,
+        Output("main", "tabIndex"),
+        Input("url", "pathname"),
     )
 
     @app.callback(

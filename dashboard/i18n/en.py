@@ -180,6 +180,13 @@ TEXTS: dict[str, str] = {
         "Cost curve: total cost for each threshold; minimum at the chosen threshold {threshold} "
         "(cost {cost})."
     ),
+    "dropdown.select_all": "Select all",
+    "dropdown.deselect_all": "Deselect all",
+    "dropdown.selected_count": "{num_selected} selected",
+    "dropdown.search": "Search",
+    "dropdown.clear_search": "Clear search",
+    "dropdown.clear_selection": "Clear selection",
+    "dropdown.no_options": "No match",
     # Errors and status
     "error.unreachable": (
         "The scoring service cannot be reached. Information will appear as soon as it is back."

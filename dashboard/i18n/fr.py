@@ -186,6 +186,13 @@ TEXTS: dict[str, str] = {
         "Courbe de coût : coût total pour chaque seuil ; minimum au seuil choisi {threshold} "
         "(coût {cost})."
     ),
+    "dropdown.select_all": "Tout sélectionner",
+    "dropdown.deselect_all": "Tout désélectionner",
+    "dropdown.selected_count": "{num_selected} sélectionnés",
+    "dropdown.search": "Rechercher",
+    "dropdown.clear_search": "Effacer la recherche",
+    "dropdown.clear_selection": "Effacer la sélection",
+    "dropdown.no_options": "Aucun résultat",
     # Erreurs et état
     "error.unreachable": (
         "Le service de scoring est injoignable. Les informations s'afficheront dès son retour."

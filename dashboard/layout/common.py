@@ -133,3 +133,23 @@ def toggle_group(
         className=f"toggle-group {class_name}".strip(),
         id=f"{group_id}-group",
     )
+
+
+def dropdown_labels(language: str, search_key: str = "dropdown.search") -> dict[str, str]:
+    """Dash 4 dropdowns have their own English texts (buttons, counts, empty list): translated.
+
+    `{num_selected}` is filled by the component itself, so it is passed through unformatted.
+    """
+    keys = {
+        "select_all": "dropdown.select_all",
+        "deselect_all": "dropdown.deselect_all",
+        "search": search_key,
+        "clear_search": "dropdown.clear_search",
+        "clear_selection": "dropdown.clear_selection",
+        "no_options_found": "dropdown.no_options",
+    }
+    labels = {name: translate(key, language) for name, key in keys.items()}
+    labels["selected_count"] = translate(
+        "dropdown.selected_count", language, num_selected="{num_selected}"
+    )
+    return labels

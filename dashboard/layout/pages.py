@@ -7,7 +7,7 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, translate
-from dashboard.layout.common import loading_panel, section, toggle_group
+from dashboard.layout.common import dropdown_labels, loading_panel, section, toggle_group
 from dashboard.layout.search import search_box
 from dashboard.routing import Route, client_path
 
@@ -15,7 +15,7 @@ from dashboard.routing import Route, client_path
 HEALTH_POLL_MS = 10_000
 
 
-def app_shell(language: str) -> html.Div:
+def app_shell(language: str, health_poll_ms: int = HEALTH_POLL_MS) -> html.Div:
     """Skip link, header (brand, navigation, language, search), status banner, main, footer.
 
     The header's texts are re-rendered by the router on language change (id "header-content");
@@ -26,7 +26,7 @@ def app_shell(language: str) -> html.Div:
             dcc.Location(id="url", refresh="callback-nav"),
             dcc.Store(id="page-title"),
             dcc.Store(id="api-status", data={"up": True}),
-            dcc.Interval(id="health-poll", interval=HEALTH_POLL_MS),
+            dcc.Interval(id="health-poll", interval=health_poll_ms),
             html.Div(id="title-sink", hidden=True),
             html.A(
                 translate("app.skip", language), href="#main", className="skip-link", id="skip-link"
@@ -188,7 +188,12 @@ def compare_page(route: Route, language: str) -> list[Any]:
             html.Div(
                 [
                     html.Label(translate("compare.feature", language), htmlFor="compare-feature"),
-                    dcc.Dropdown(id="compare-feature", clearable=False, search_order="original"),
+                    dcc.Dropdown(
+                        id="compare-feature",
+                        clearable=False,
+                        search_order="original",
+                        labels=dropdown_labels(language),
+                    ),
                     html.P(translate("compare.feature_help", language), className="help"),
                 ],
                 className="form-field wide",
@@ -203,14 +208,24 @@ def compare_page(route: Route, language: str) -> list[Any]:
                     html.Div(
                         [
                             html.Label(translate("bivar.x", language), htmlFor="bivar-x"),
-                            dcc.Dropdown(id="bivar-x", clearable=False, search_order="original"),
+                            dcc.Dropdown(
+                                id="bivar-x",
+                                clearable=False,
+                                search_order="original",
+                                labels=dropdown_labels(language),
+                            ),
                         ],
                         className="form-field",
                     ),
                     html.Div(
                         [
                             html.Label(translate("bivar.y", language), htmlFor="bivar-y"),
-                            dcc.Dropdown(id="bivar-y", clearable=False, search_order="original"),
+                            dcc.Dropdown(
+                                id="bivar-y",
+                                clearable=False,
+                                search_order="original",
+                                labels=dropdown_labels(language),
+                            ),
                         ],
                         className="form-field",
                     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard.i18n import translate
+from dashboard.layout.common import dropdown_labels
 
 SEARCH_LIMIT = 20
 
@@ -28,7 +29,7 @@ def search_box(language: str, value: int | None = None) -> html.Div:
                 clearable=True,
                 search_order="original",
                 labels={
-                    "search": translate("search.search_box", language),
+                    **dropdown_labels(language, "search.search_box"),
                     "no_options_found": translate("search.no_match", language),
                 },
                 className="client-search",

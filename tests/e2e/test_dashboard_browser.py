@@ -79,7 +79,10 @@ def test_search_type_ahead_selects_a_client_into_the_url(
     page.goto(dashboard_url)
     page.click("#client-search")
     prefix = str(client_id)[:-1]
-    page.keyboard.type(prefix, delay=120)
+    # The first key opens the list and moves focus to its search field; the rest goes there.
+    page.keyboard.type(prefix[0])
+    page.wait_for_function("document.activeElement.classList.contains('dash-dropdown-search')")
+    page.keyboard.type(prefix[1:], delay=50)
     option = page.locator("[role=option]", has_text=str(client_id))
     option.wait_for(timeout=10_000)
     options = page.locator(".dash-dropdown-content [role=option]").count()
@@ -271,3 +274,45 @@ def test_no_serious_accessibility_violation(
     page.wait_for_function(READY_JS, arg=ready, timeout=30_000)
     violations = run_axe(page, axe_source)
     assert violations == [], describe(violations)
+
+
+def test_api_outage_is_said_plainly_and_the_page_recovers(
+    page: Any, sample_bundle: Path, client_id: int, tmp_path: Path, screenshots: Path
+) -> None:
+    """Dashboard first, API later: the page says the service is unreachable (no traceback),
+    then fills itself in once the API is up, without a reload."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+    from shared.settings import DashboardSettings
+
+    from .servers import API_KEY, free_port, start_api, stop, wait_until
+
+    api_port = free_port()
+    settings = DashboardSettings(api_url=f"http://127.0.0.1:{api_port}", api_key=API_KEY)
+    app = create_app(settings, health_poll_ms=1_000)
+    server = make_server("127.0.0.1", free_port(), app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    api_process = None
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_port}/client/{client_id}")
+        page.wait_for_selector("#decision-panel [role=alert]", timeout=20_000)
+        assert "injoignable" in page.inner_text("#decision-panel")
+        page.wait_for_selector("#api-banner:not([hidden])", timeout=10_000)
+        assert "indisponible" in page.inner_text("#api-banner")
+        assert_no_traceback(page)
+        page.screenshot(path=str(screenshots / "api-down.png"), full_page=True)
+
+        api_process = start_api(sample_bundle, api_port, tmp_path)
+        wait_until(f"http://127.0.0.1:{api_port}/ready", api_process, 90, tmp_path / "api.log")
+        page.wait_for_function(READY_JS, arg=CLIENT_PANELS, timeout=30_000)
+        assert page.locator("#api-banner").get_attribute("hidden") is not None
+        assert page.locator("#decision-panel [role=alert]").count() == 0
+    finally:
+        if api_process is not None:
+            stop(api_process)
+        server.shutdown()
+        thread.join(timeout=10)

@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
         f"dashboard on http://{settings.host}:{settings.port}/ (API {settings.api_url})",
         flush=True,
     )
-    # Threaded so the panels' callbacks are answered in parallel; debug is never on.
-    app.run(host=settings.host, port=settings.port, debug=False, threaded=True)
+    # Waitress (a production WSGI server, pure Python) rather than Flask's development server;
+    # its threads answer the panels' callbacks in parallel. Debug mode is never switched on.
+    from waitress import serve
+
+    serve(app.server, host=settings.host, port=settings.port, threads=16, ident="dashboard")
     return 0

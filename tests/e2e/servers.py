@@ -1,0 +1,83 @@
+"""Processes for the browser tests: the real API and dashboard, started as `scoring` commands."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+API_KEY = "browser-test-key-0001"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(url: str, process: subprocess.Popen[bytes], seconds: float, log: Path) -> None:
+    """Polls `url` until it answers 200; fails with the process's log if it dies or times out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: process exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{url} not ready after {seconds}s:\n{log.read_text()}")
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`python -m training.cli ARGS` with a clean SCORING_* environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCORING_")}
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "training.cli", *args],
+            cwd=ROOT,
+            env={**clean, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def start_api(model_dir: Path, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    return start(
+        [
+            "serve",
+            "--model",
+            str(model_dir),
+            "--port",
+            str(port),
+            "--audit-db",
+            str(workdir / f"audit-{port}.sqlite"),
+        ],
+        {"SCORING_API_KEYS": f"dashboard:{API_KEY}", "SCORING_LOG_LEVEL": "warning"},
+        workdir / f"api-{port}.log",
+    )
