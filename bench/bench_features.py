@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -34,6 +35,11 @@ from training.features.pipeline import (
     fit_feature_state,
 )
 from training.progress import Progress
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -78,13 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     progress = Progress("bench-features")
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     tables = open_tables(args.data)
     with progress.stage("fit"):
         state = fit_feature_state(tables)
     fitted = time.perf_counter()
     matrix = build_features(tables, state, progress=progress)
     batch_seconds = time.perf_counter() - start
+    batch_cpu = cpu_seconds() - cpu_start
     batch_peak = peak_rss_mb()
     per_family = Counter(s.family for s in feature_specs(state))
 
@@ -107,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"applicants: {matrix.height:,}")
     print(f"batch wall time (open + fit + build, from files): {batch_seconds:.1f} s "
           f"(fit {fitted - start:.1f} s)")  # fmt: skip
+    print(f"batch CPU time (user + system, all threads): {batch_cpu:.1f} s; load average "
+          f"during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
     print(f"peak RSS after batch (whole process): {batch_peak:,.0f} MB")
     for family in state.families:
         print(f"features {family:>15}: {per_family[family]}")

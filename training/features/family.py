@@ -132,15 +132,16 @@ def level_tokens(levels: Iterable[str]) -> dict[str, str]:
 
 #: Fixed-point scale of the exact aggregations.
 SCALE = 65536
-#: Values are clipped to +-2^34 (1.7e10) before scaling so that 128-bit sums of squares cannot
-#: overflow for any realistic number of rows per client; the largest Kaggle amount is ~4e9.
-LIMIT = float(2**34)
+#: Values are clipped to +-2^31 (2.1e9; the largest Kaggle amount is ~6e8) so that a scaled
+#: value stays below 2^47 and a 64-bit sum cannot overflow below 65,536 rows per client (the
+#: largest client has a few hundred rows per table); squares are summed in 128 bits.
+LIMIT = float(2**31)
 
 
 def fixed(value: pl.Expr) -> pl.Expr:
-    """`value` as a 128-bit integer count of 1/SCALE units (missing and NaN stay missing)."""
-    number = value.cast(pl.Float64).fill_nan(None).clip(-LIMIT, LIMIT)
-    return (number * SCALE).round().cast(pl.Int64).cast(pl.Int128)
+    """`value` as a 64-bit count of 1/SCALE units (missing, and NaN, become missing)."""
+    scaled = (value.cast(pl.Float64).clip(-LIMIT, LIMIT) * SCALE).round()
+    return scaled.cast(pl.Int64, strict=False)  # NaN -> null
 
 
 Staged = tuple[pl.Expr, tuple[tuple[str, pl.Expr], ...], tuple[tuple[str, pl.Expr], ...]]
@@ -173,10 +174,11 @@ def staged(aggregation: str, value: pl.Expr, tag: str) -> Staged:
     if aggregation == "mean":
         return pl.when(col(n) > 0).then(total / count / SCALE), rows, reductions
     if aggregation in ("var", "std"):  # sample variance (ddof=1, as pandas) from exact moments
-        rows += ((q2, fixed(value) * fixed(value)),)
+        wide = fixed(value).cast(pl.Int128)
+        rows += ((q2, wide * wide),)
         reductions += ((s2, col(q2).sum()),)
-        big_n = col(n).cast(pl.Int128)
-        numerator = big_n * col(s2) - col(s1) * col(s1)
+        big_n, big_s1 = col(n).cast(pl.Int128), col(s1).cast(pl.Int128)
+        numerator = big_n * col(s2) - big_s1 * big_s1
         var = numerator.cast(pl.Float64) / (count * (count - 1.0)) / float(SCALE * SCALE)
         var = pl.when(col(n) > 1).then(var)
         return (var.sqrt() if aggregation == "std" else var), rows, reductions
@@ -328,20 +330,14 @@ class Declarations:
             if value is not None:  # a per-row fraction: exact fixed-point mean
                 self.add(spec, staged("mean", self.masked(value(level), subset), tag))
                 continue
-            # A 0/1 indicator: its integer sum over the rows is exact as it is.
-            hit, hits = f"__hit__{tag}", f"__hits__{tag}"
-            indicator = self.masked(
-                (pl.col(column) == level).fill_null(False).cast(pl.Int64), subset
-            )
+            # Matching rows counted as an integer: exact as it is, and a comparison summed
+            # inside the aggregation is one pass (no per-row column to materialise).
+            hits = f"__hits__{tag}"
+            match = pl.col(column) == level
+            if subset is not None:
+                match = match & self.subsets[subset]
             final = pl.when(pl.col(rows_in) > 0).then(
                 pl.col(hits).cast(pl.Float64) / pl.col(rows_in).cast(pl.Float64)
             )
-            self.add(
-                spec,
-                (
-                    final,
-                    ((hit, indicator), *in_rows),
-                    ((hits, pl.col(hit).sum()), (rows_in, count_rows)),
-                ),
-            )
+            self.add(spec, (final, in_rows, ((hits, match.sum()), (rows_in, count_rows))))
         return self

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from shared.tables import TABLES, Kind
+from shared.tables import CLIENT_ID, TABLES, Kind
 from training.data.reader import Tables
 from training.features.family import (
-    SCALE,
     Block,
     Declarations,
     Family,
     Feature,
-    Staged,
     days,
-    fixed,
     ratio,
+    staged,
     table,
 )
 from training.features.state import FeatureState
@@ -101,19 +99,16 @@ def _features(state: FeatureState) -> list[Feature]:
     return d.items
 
 
-def _recent_mean(value: pl.Expr, key: str) -> Staged:
-    """Mean of `value` over the client's RECENT latest decisions (ties: latest application id).
+def _recent_rows(tables: Tables, state: FeatureState) -> pl.LazyFrame:
+    """The client's RECENT latest applications (latest DAYS_DECISION, then latest id).
 
-    Sorting inside the aggregation is not a streaming reduction, which is why this lives in its
-    own block: the other columns keep the streaming engine's fast path.
+    A global sort then "the row RECENT places above belongs to another client": vectorised,
+    unlike a sort inside each client's group (8 s of CPU at full scale instead of ~1 s).
     """
-    q, total, count = f"__q__{key}__last", f"__s1__{key}__last", f"__n__{key}__last"
-    order = [pl.col("DAYS_DECISION"), pl.col("SK_ID_PREV")]
-    latest = pl.col(q).sort_by(order, descending=[True, True], nulls_last=True).head(RECENT)
-    final = pl.when(pl.col(count) > 0).then(
-        pl.col(total).cast(pl.Float64) / pl.col(count).cast(pl.Float64) / SCALE
-    )
-    return final, ((q, fixed(value)),), ((total, latest.sum()), (count, latest.count()))
+    order = [CLIENT_ID, "DAYS_DECISION", "SK_ID_PREV"]
+    ranked = _rows(tables, state).sort(order, descending=[False, True, True], nulls_last=True)
+    client = pl.col(CLIENT_ID)
+    return ranked.filter((client != client.shift(RECENT)).fill_null(True))
 
 
 def _recent_features(state: FeatureState) -> list[Feature]:
@@ -133,7 +128,7 @@ def _recent_features(state: FeatureState) -> list[Feature]:
         name = (key or column).upper()
         d.custom(
             f"{name}_MEAN",
-            _recent_mean(value, key or column),
+            staged("mean", value, f"{key or column}__{subset}"),
             derived=key,
             column=column or key,
             aggregation="mean",
@@ -148,7 +143,7 @@ FAMILY = Family(
     tables=(SOURCE,),
     blocks=(
         Block(rows=_rows, features=_features),
-        Block(rows=_rows, features=_recent_features),
+        Block(rows=_recent_rows, features=_recent_features),
     ),
     one_hot=tuple((SOURCE, c) for c in CATEGORIES),
     prefix="PREV",
