@@ -7,12 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import responses
 from dash import Dash
-from dashboard_payloads import API, KEY, walk
+from dashboard_payloads import API, KEY, prediction, walk
 
+from dashboard.api_client import ApiClient
 from dashboard.app import create_app
 from dashboard.layout.pages import app_shell, page_for
 from dashboard.routing import Route
+from shared.contract import Prediction
 from shared.settings import DashboardSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,3 +79,67 @@ def test_dashboard_never_imports_the_model_stack() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == ""
+
+
+class _BrokenApi(ApiClient):
+    """An API client with a bug: raises something other than ApiError."""
+
+    def predict(self, client_id: int) -> Prediction:
+        raise RuntimeError("secret internal detail")
+
+
+def test_an_unexpected_error_never_sends_a_traceback_to_the_page() -> None:
+    settings = DashboardSettings(api_url=API, api_key=KEY)
+    app = create_app(settings, api=_BrokenApi(API, KEY))
+    body = {
+        "output": "decision-panel.children",
+        "outputs": {"id": "decision-panel", "property": "children"},
+        "inputs": [
+            {"id": "page-state", "property": "data", "value": {"client_id": 1, "language": "fr"}},
+            {"id": "api-status", "property": "data", "value": {"up": True}},
+        ],
+        "changedPropIds": ["page-state.data"],
+        "state": [],
+    }
+    response = app.server.test_client().post("/_dash-update-component", json=body)
+    assert response.status_code == 500
+    # Control: the same request with a working API is answered (so the 500 is the bug's).
+    working = create_app(settings)
+    with responses.RequestsMock() as mocked:
+        mocked.post(f"{API}/v1/predict", json=prediction(0.2))
+        ok = working.server.test_client().post("/_dash-update-component", json=body)
+    assert ok.status_code == 200 and "decision-panel" in ok.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "secret internal detail" not in text
+
+
+def test_dashboard_command_rejects_a_bad_api_url() -> None:
+    import argparse
+
+    import pytest
+
+    from training.commands import dashboard as command
+    from training.errors import UserFacingError
+
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    with pytest.raises(UserFacingError, match="api_url"):
+        command.run(parser.parse_args(["--api-url", "ftp://example"]))
+
+
+def test_dashboard_command_serves_with_the_flags(monkeypatch) -> None:
+    import argparse
+
+    import waitress
+
+    from training.commands import dashboard as command
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw, app=app))
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    args = parser.parse_args(
+        ["--api-url", "http://127.0.0.1:9", "--host", "0.0.0.0", "--port", "8123"]
+    )
+    assert command.run(args) == 0
+    assert served["host"] == "0.0.0.0" and served["port"] == 8123

@@ -25,8 +25,6 @@ TEXTS: dict[str, str] = {
     "search.help": "Type at least one digit; the first 20 matching IDs are listed.",
     "search.search_box": "Search IDs",
     "search.no_match": "No client matches.",
-    "search.digits_only": "An ID contains digits only.",
-    "search.go": "Open",
     "home.heading": "Find a client",
     "home.intro": (
         "Look a client up by their ID to see the credit decision, the reasons behind it and how "
@@ -48,7 +46,6 @@ TEXTS: dict[str, str] = {
     "decision.above": "{points} above the threshold: the risk is too high.",
     "decision.at": "Exactly at the threshold.",
     "decision.version": "Model version: {version}",
-    "gauge.threshold": "Threshold {threshold}",
     "gauge.axis": "Probability of default",
     "gauge.summary": (
         "Gauge: estimated probability of default {probability}; threshold {threshold}; "
@@ -71,17 +68,12 @@ TEXTS: dict[str, str] = {
     "waterfall.summary": (
         "Waterfall chart. Start (average client): {base}. {items}. Final score: {total}."
     ),
-    "waterfall.item": "{label} = {value}: {effect}",
     "groups.heading": "Contribution by family of criteria",
     "groups.axis": "Effect on the risk score (log-odds)",
     "groups.summary": "Bar chart of effects by family: {items}.",
     "groups.item": "{label}: {effect}",
-    "effect.up": "raises the risk",
-    "effect.down": "lowers the risk",
     "card.heading": "Client information",
     "card.empty": "No information recorded.",
-    "card.yes": "yes",
-    "card.no": "no",
     # What-if
     "whatif.heading": "Simulation: what if the application changed?",
     "whatif.intro": (
@@ -99,7 +91,6 @@ TEXTS: dict[str, str] = {
     "whatif.summary": "Gauge: simulated probability {probability}; threshold {threshold}.",
     # Compare page
     "compare.heading": "Client {client_id} compared with other clients",
-    "compare.back": "Back to the decision",
     "compare.feature": "Criterion to compare",
     "compare.feature_help": "Most influential criteria first; type to filter.",
     "dist.heading": "Distribution of the criterion",
@@ -202,5 +193,4 @@ TEXTS: dict[str, str] = {
     "error.server": "The scoring service hit an error. Try again; if it persists, contact support.",
     "error.bad_response": "Unexpected answer from the scoring service. Contact support.",
     "status.down": "⚠ Scoring service unavailable — retrying automatically.",
-    "status.retry": "Try again",
 }

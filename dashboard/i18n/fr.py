@@ -27,8 +27,6 @@ TEXTS: dict[str, str] = {
     ),
     "search.search_box": "Rechercher un identifiant",
     "search.no_match": "Aucun client ne correspond.",
-    "search.digits_only": "Un identifiant ne contient que des chiffres.",
-    "search.go": "Ouvrir",
     "home.heading": "Rechercher un client",
     "home.intro": (
         "Retrouvez un client par son identifiant pour voir la décision de crédit, ses raisons et "
@@ -52,7 +50,6 @@ TEXTS: dict[str, str] = {
     "decision.above": "{points} au-dessus du seuil : le risque est trop élevé.",
     "decision.at": "Exactement au seuil.",
     "decision.version": "Version du modèle : {version}",
-    "gauge.threshold": "Seuil {threshold}",
     "gauge.axis": "Probabilité de défaut",
     "gauge.summary": (
         "Jauge : probabilité de défaut estimée {probability} ; seuil {threshold} ; "
@@ -75,17 +72,12 @@ TEXTS: dict[str, str] = {
     "waterfall.summary": (
         "Graphique en cascade. Départ (client moyen) : {base}. {items}. Score final : {total}."
     ),
-    "waterfall.item": "{label} = {value} : {effect}",
     "groups.heading": "Contribution par famille de critères",
     "groups.axis": "Effet sur le score de risque (log-odds)",
     "groups.summary": "Diagramme en barres des effets par famille : {items}.",
     "groups.item": "{label} : {effect}",
-    "effect.up": "augmente le risque",
-    "effect.down": "diminue le risque",
     "card.heading": "Informations du client",
     "card.empty": "Aucune information enregistrée.",
-    "card.yes": "oui",
-    "card.no": "non",
     # Simulation
     "whatif.heading": "Simulation : et si la demande changeait ?",
     "whatif.intro": (
@@ -105,7 +97,6 @@ TEXTS: dict[str, str] = {
     "whatif.summary": "Jauge : probabilité simulée {probability} ; seuil {threshold}.",
     # Comparaison
     "compare.heading": "Client {client_id} comparé aux autres clients",
-    "compare.back": "Retour à la décision",
     "compare.feature": "Critère à comparer",
     "compare.feature_help": "Critères les plus influents en premier ; tapez pour filtrer.",
     "dist.heading": "Répartition du critère",
@@ -213,5 +204,4 @@ TEXTS: dict[str, str] = {
     ),
     "error.bad_response": "Réponse inattendue du service de scoring. Contactez le support.",
     "status.down": "⚠ Service de scoring indisponible — nouvelle tentative automatique.",
-    "status.retry": "Réessayer",
 }

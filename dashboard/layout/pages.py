@@ -111,7 +111,7 @@ def client_tabs(client_id: int, current: str, language: str) -> html.Nav:
                     href=client_path(client_id, page),
                     className="tab-link",
                 ),
-                className="tab active" if page == current else "tab",
+                className="view-tab active" if page == current else "view-tab",
                 **extra,
             )
         )
