@@ -1,7 +1,9 @@
 """FastAPI dependencies: the settings, the caller's identity and the loaded bundle.
 
 Routers declare what they need (`Caller`, `Service`) instead of reaching into app.state, so a
-route cannot forget authentication and tests can see each route's needs in its signature.
+route cannot forget authentication and tests can see each route's needs in its signature. They
+are `async def` because FastAPI runs plain `def` dependencies in the thread pool: a thread hop
+per dependency per request, which costs more than the prediction itself.
 """
 
 from __future__ import annotations
@@ -34,24 +36,41 @@ _api_key = APIKeyHeader(
 )
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
-def get_caller(request: Request, key: Annotated[str | None, Security(_api_key)] = None) -> str:
+async def get_caller(
+    request: Request, key: Annotated[str | None, Security(_api_key)] = None
+) -> str:
     checker: KeyChecker = request.app.state.key_checker
     caller = checker.caller(key)
     request.state.caller = caller
     return caller
 
 
-def get_service(request: Request) -> ServiceState:
+async def get_service(request: Request) -> ServiceState:
     service: ServiceState | None = request.app.state.service
     if service is None:
         raise NotReady("the model bundle is not loaded yet")
     return service
 
 
+@dataclass(frozen=True)
+class Authorized:
+    caller: str
+    service: ServiceState
+
+
+async def get_authorized(
+    request: Request, key: Annotated[str | None, Security(_api_key)] = None
+) -> Authorized:
+    """Caller and service in one dependency, for the hot scoring routes (one resolution less)."""
+    caller = await get_caller(request, key)
+    return Authorized(caller=caller, service=await get_service(request))
+
+
+Scoring = Annotated[Authorized, Depends(get_authorized)]
 Caller = Annotated[str, Depends(get_caller)]
 Service = Annotated[ServiceState, Depends(get_service)]
 Settings = Annotated[ApiSettings, Depends(get_settings)]

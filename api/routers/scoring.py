@@ -12,13 +12,13 @@ import time
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.audit import Entry
-from api.dependencies import Caller, Service, ServiceState, Settings
+from api.dependencies import Caller, Scoring, Service, ServiceState
 from api.errors import PayloadTooLarge
-from api.routers import AUTH, errors
+from api.routers import AUTH, errors, json_response
 from api.scorer import Scored, Scorer, payload_digest
 from api.what_if import fields_for, what_if
 from shared.contract import (
@@ -78,7 +78,7 @@ async def _features(scorer: Scorer, items: list[ScoreItem]) -> tuple[np.ndarray,
     return _rows(scorer, items)
 
 
-def _record(
+async def _record(
     request: Request,
     service: ServiceState,
     endpoint: str,
@@ -88,7 +88,7 @@ def _record(
 ) -> None:
     latency_ms = (time.perf_counter() - started) * 1000
     scorer = service.scorer
-    service.audit.record(
+    await service.audit.record_async(
         [
             Entry(
                 endpoint=endpoint,
@@ -115,17 +115,16 @@ def _record(
     responses=_SCORING_ERRORS,
     summary="Probability of default and decision, by client ID, JSON applicant or batch",
 )
-async def predict(
-    body: ScoreRequest, request: Request, caller: Caller, service: Service, settings: Settings
-) -> Prediction | PredictionBatch:
+async def predict(body: ScoreRequest, request: Request, auth: Scoring) -> Response:
     started = time.perf_counter()
-    items = _check_batch(body, settings.max_batch)
+    caller, service = auth.caller, auth.service
+    items = _check_batch(body, request.app.state.settings.max_batch)
     scorer = service.scorer
     rows, ids, digests = await _features(scorer, items)
     scored = scorer.score(rows, ids, digests)
-    _record(request, service, "predict", caller, scored, started)
+    await _record(request, service, "predict", caller, scored, started)
     predictions = [scorer.prediction(s) for s in scored]
-    return PredictionBatch(items=predictions) if body.is_batch else predictions[0]
+    return json_response(PredictionBatch(items=predictions) if body.is_batch else predictions[0])
 
 
 @router.post(
@@ -134,11 +133,10 @@ async def predict(
     responses=_SCORING_ERRORS,
     summary="Prediction plus TreeSHAP contributions, per-group sums and plain-language reasons",
 )
-async def explain(
-    body: ExplainRequest, request: Request, caller: Caller, service: Service, settings: Settings
-) -> Explanation | ExplanationBatch:
+async def explain(body: ExplainRequest, request: Request, auth: Scoring) -> Response:
     started = time.perf_counter()
-    items = _check_batch(body, settings.max_batch)
+    caller, service = auth.caller, auth.service
+    items = _check_batch(body, request.app.state.settings.max_batch)
     scorer = service.scorer
     rows, ids, digests = await _features(scorer, items)
     contributions = scorer.contributions(rows)
@@ -147,8 +145,8 @@ async def explain(
         scorer.explanation(s, rows[k], contributions[k], body.max_features)
         for k, s in enumerate(scored)
     ]
-    _record(request, service, "explain", caller, scored, started)
-    return ExplanationBatch(items=explanations) if body.is_batch else explanations[0]
+    await _record(request, service, "explain", caller, scored, started)
+    return json_response(ExplanationBatch(items=explanations) if body.is_batch else explanations[0])
 
 
 @router.get(
@@ -178,5 +176,5 @@ async def what_if_route(
     result = await run_in_threadpool(what_if, service.scorer, body.client_id, body.changes)
     after = result.after
     scored = Scored(body.client_id, None, after.probability, after.decision, float("nan"))
-    _record(request, service, "what-if", caller, [scored], started)
+    await _record(request, service, "what-if", caller, [scored], started)
     return result
