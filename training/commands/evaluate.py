@@ -14,6 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from training.model.runtime import prefer_passive_openmp
+
+    prefer_passive_openmp()  # before LightGBM loads: see training/model/runtime.py
     import json
 
     from sklearn.metrics import roc_auc_score

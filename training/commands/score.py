@@ -12,10 +12,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, required=True, help="output file, .csv or .parquet (written atomically)"
     )
+    parser.add_argument(
+        "--split",
+        choices=("all", "train", "test"),
+        default="all",
+        help="which application file's applicants to score (default: both)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
 def run(args: argparse.Namespace) -> int:
+    from training.model.runtime import prefer_passive_openmp
+
+    prefer_passive_openmp()  # before LightGBM loads: see training/model/runtime.py
     import numpy as np
     import polars as pl
 
@@ -32,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
         scorer = Scorer.load(args.model)
     threshold = scorer.bundle.manifest.threshold
     tables = open_tables(args.data)
-    ids = applicant_ids(tables, ("application_train", "application_test"))
+    sources = {
+        "all": ("application_train", "application_test"),
+        "train": ("application_train",),
+        "test": ("application_test",),
+    }[args.split]
+    ids = applicant_ids(tables, sources)
     with progress.stage(f"scoring {len(ids):,} applicants"):
         p = scorer.probabilities(tables, ids, progress)
     frame = pl.DataFrame(

@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from training.model.runtime import prefer_passive_openmp
+
+    prefer_passive_openmp()  # before LightGBM loads: see training/model/runtime.py
     from pydantic import ValidationError
 
     from training.errors import UserFacingError

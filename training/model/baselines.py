@@ -49,7 +49,7 @@ def _logistic(categorical_columns: list[int], numeric_columns: list[int], seed: 
         )
     return make_pipeline(
         ColumnTransformer(transformers),
-        LogisticRegression(C=0.1, max_iter=300, random_state=seed),
+        LogisticRegression(C=0.1, max_iter=200, random_state=seed),
     )
 
 

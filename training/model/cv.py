@@ -44,6 +44,18 @@ def fold_indices(y: np.ndarray, folds: int, seed: int) -> np.ndarray:
     return fold_of_row
 
 
+def _heartbeat(progress: Progress, label: str, every: int = 100):
+    """A LightGBM callback saying every `every` rounds that the fold is alive, and how good."""
+
+    def callback(env: lgb.callback.CallbackEnv) -> None:
+        done = env.iteration + 1
+        if done % every == 0 and env.evaluation_result_list:
+            _, metric, value, _ = env.evaluation_result_list[0][:4]
+            progress.say(f"{label}: round {done}, valid {metric} {value:.4f}")
+
+    return callback
+
+
 def _params(config: TrainConfig, y: np.ndarray) -> dict[str, object]:
     params = config.lightgbm.native(config.seed)
     if config.class_weighting == "balanced":
@@ -100,6 +112,7 @@ def cross_validate(
                 valid_names=["valid"],
                 callbacks=[
                     lgb.early_stopping(config.early_stopping_rounds, verbose=False),
+                    _heartbeat(progress, f"fold {k + 1}"),
                 ],
             )
             best = booster.best_iteration or booster.current_iteration()

@@ -83,12 +83,17 @@ def catalogue_json(state: Any) -> tuple[str, dict[str, str]]:
 
 
 def compute_features(
-    tables: dict[str, pl.LazyFrame], state: Any, progress: Progress | None = None
+    tables: dict[str, pl.LazyFrame],
+    state: Any,
+    progress: Progress | None = None,
+    client_ids: np.ndarray | None = None,
 ) -> pl.DataFrame:
-    """SK_ID_CURR + the model features of every applicant in `tables`, computed once."""
+    """SK_ID_CURR + the model features of every applicant in `tables` (or only `client_ids`:
+    the side tables are then filtered to them before aggregating)."""
     from training.features.pipeline import build_features
 
-    frame = build_features(tables, state, progress=progress)
+    ids = None if client_ids is None else [int(i) for i in client_ids]
+    frame = build_features(tables, state, progress=progress, client_ids=ids)
     missing = [n for n in feature_names(state) if n not in frame.columns]
     if missing:
         raise RuntimeError(f"feature pipeline did not produce {missing[:5]}")

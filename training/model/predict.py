@@ -50,7 +50,7 @@ class Scorer:
         self, tables: dict[str, pl.LazyFrame], ids: np.ndarray, progress: Progress | None = None
     ) -> np.ndarray:
         """Calibrated probability of default of the applicants `ids`, in that order."""
-        frame = feature_bridge.compute_features(tables, self.state, progress)
+        frame = feature_bridge.compute_features(tables, self.state, progress, client_ids=ids)
         matrix = feature_bridge.align(frame, ids, self.bundle.manifest.feature_names)
         raw = self.booster.predict(matrix.x)
         return self.bundle.manifest.calibration.apply(raw)
