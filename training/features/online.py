@@ -68,6 +68,40 @@ def _convert(value: object, dtype: pl.DataType, *, where: str, column: str) -> o
     )
 
 
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+def _fits(column: pl.Series, target: pl.DataType) -> bool:
+    """Whether a column Polars inferred from JSON values holds what the contract expects."""
+    got = column.dtype
+    if got == pl.Null:
+        return True
+    if isinstance(target, pl.String):
+        return got == pl.String
+    if got == pl.Boolean or not got.is_numeric():
+        return False
+    if isinstance(target, pl.Float64):
+        return True
+    if got.is_integer():  # Int32 target
+        low, high = column.min(), column.max()
+        return low is None or (_INT32[0] <= low and high <= _INT32[1])  # type: ignore[operator]
+    return False  # floats for an integer field: the slow path accepts whole ones
+
+
+def _typed_frame(rows: Sequence[Mapping[str, object]], schema: dict) -> pl.DataFrame | None:
+    """The records as a typed frame when every column has the expected kind, checked per
+    column (vectorised); None when something is off, to be located value by value."""
+    try:
+        inferred = pl.DataFrame(
+            [{c: row.get(c) for c in schema} for row in rows], infer_schema_length=None
+        )
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+        return None
+    if not all(_fits(inferred[c], dtype) for c, dtype in schema.items()):
+        return None
+    return inferred.cast(schema)  # type: ignore[arg-type]
+
+
 @cache
 def _empty(name: str) -> pl.DataFrame:
     return pl.DataFrame(schema=polars_schema(name))
@@ -81,21 +115,30 @@ def _frame(key: str, rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
         return _empty(name)
     schema = polars_schema(name)
     ignored = IGNORED_FIELDS.get(key, frozenset())
-    columns: dict[str, list[object]] = {c: [] for c in schema}
     for i, row in enumerate(rows):
-        where = f"{key}[{i}]"
         if not isinstance(row, Mapping):
-            raise DataError("a record must be an object", file=where, expected="a JSON object")
+            raise DataError(
+                "a record must be an object", file=f"{key}[{i}]", expected="a JSON object"
+            )
         unknown = [k for k in row if k not in schema and k not in ignored]
         if unknown:
             raise DataError(
                 f"unknown field {unknown[0]!r}",
-                file=where,
+                file=f"{key}[{i}]",
                 column=str(unknown[0]),
                 expected=f"fields of {name} ({TABLES[name].description_table})",
             )
+    fast = _typed_frame(rows, schema)
+    if fast is not None:
+        return fast
+    # Something did not fit: convert value by value, to name the field and value at fault
+    # (and to accept what JSON legitimately writes differently, e.g. 3.0 for an integer).
+    columns: dict[str, list[object]] = {c: [] for c in schema}
+    for i, row in enumerate(rows):
         for column, dtype in schema.items():
-            columns[column].append(_convert(row.get(column), dtype, where=where, column=column))
+            columns[column].append(
+                _convert(row.get(column), dtype, where=f"{key}[{i}]", column=column)
+            )
     return pl.DataFrame(columns, schema=schema)
 
 
