@@ -70,7 +70,7 @@ def create_app(
             yield
         finally:
             if owned:  # an injected service belongs to whoever loaded it
-                app.state.service.audit.close()
+                app.state.service.close()
 
     app = FastAPI(
         title="Prêt à dépenser — scoring API",

@@ -30,6 +30,10 @@ class ServiceState:
     population: Population
     audit: AuditLog
 
+    def close(self) -> None:
+        self.audit.close()
+        self.scorer.close()
+
 
 _api_key = APIKeyHeader(
     name=API_KEY_HEADER, auto_error=False, description="API key (several may be configured)"

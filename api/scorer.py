@@ -24,6 +24,7 @@ import numpy as np
 
 from api.client_store import ClientStore
 from api.errors import InvalidInput, NotFound, NotReady
+from api.fast_predict import FastPredictor
 from api.reasons import FeatureText, top_reasons
 from shared.bundle import BundleError, LoadedBundle
 from shared.catalogue import GROUP_LABELS, BusinessGroup, FeatureInfo
@@ -77,6 +78,7 @@ class Scorer:
         self.feature_names = self.manifest.feature_names
         self.index = {name: i for i, name in enumerate(self.feature_names)}
         self.booster = lgb.Booster(model_file=str(bundle.model_path))
+        self.fast = FastPredictor.create(self.booster)
         if self.booster.feature_name() != self.feature_names:
             raise BundleError(
                 "model.txt features differ from the manifest's feature list "
@@ -221,6 +223,8 @@ class Scorer:
     # ----------------------------------------------------------------- model
 
     def raw_scores(self, rows: np.ndarray) -> np.ndarray:
+        if self.fast is not None and rows.shape[0] == 1:
+            return np.array([self.fast.raw(rows[0])])
         return np.asarray(self.booster.predict(rows, raw_score=True, num_threads=1))
 
     def probabilities(self, raw: np.ndarray) -> np.ndarray:
@@ -252,7 +256,13 @@ class Scorer:
 
     def contributions(self, rows: np.ndarray) -> np.ndarray:
         """(n, features + 1): TreeSHAP values in log-odds, the last column the base value."""
+        if self.fast is not None and rows.shape[0] == 1:
+            return self.fast.contributions(rows[0])[np.newaxis, :]
         return np.asarray(self.booster.predict(rows, pred_contrib=True, num_threads=1))
+
+    def close(self) -> None:
+        if self.fast is not None:
+            self.fast.close()
 
     def reasons(self, values: np.ndarray, contributions: np.ndarray) -> Reasons:
         order = np.argsort(-np.abs(contributions))[:8]

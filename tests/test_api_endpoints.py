@@ -50,7 +50,7 @@ def settings(sample_bundle: Path, audit_db: Path) -> ApiSettings:
 def service(settings: ApiSettings) -> Iterator[ServiceState]:
     loaded = load_service(settings)
     yield loaded
-    loaded.audit.close()
+    loaded.close()
 
 
 @pytest.fixture(scope="module")
@@ -597,3 +597,18 @@ def test_what_if_refusals(client: TestClient, store: pl.DataFrame) -> None:
     assert "AMT_CREDIT" in names and "TERM_MONTHS" in names
     credit = next(f for f in fields["fields"] if f["name"] == "AMT_CREDIT")
     assert credit["current"] == store.row(0, named=True)[RAW_PREFIX + "AMT_CREDIT"]
+
+
+def test_fast_single_row_path_equals_booster_predict(
+    service: ServiceState, store: pl.DataFrame, booster: lgb.Booster
+) -> None:
+    fast = service.scorer.fast
+    assert fast is not None, "the LightGBM fast single-row API should be available"
+    rows = store.select(booster.feature_name()).head(60).to_numpy().astype(np.float64)
+    raw = booster.predict(rows, raw_score=True)
+    contributions = booster.predict(rows, pred_contrib=True)
+    for k, row in enumerate(rows):
+        assert fast.raw(row) == pytest.approx(raw[k], abs=1e-12)
+        np.testing.assert_allclose(fast.contributions(row), contributions[k], atol=1e-12)
+    with pytest.raises(ValueError):
+        fast.raw(rows[0][:-1])

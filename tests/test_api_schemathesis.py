@@ -34,7 +34,7 @@ def api_schema(sample_bundle: Path, tmp_path_factory: pytest.TempPathFactory) ->
     service = load_service(config)
     app = create_app(config, service=service)
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
-    service.audit.close()
+    service.close()
 
 
 def operations(schema) -> list:

@@ -127,6 +127,17 @@ async def predict(body: ScoreRequest, request: Request, auth: Scoring) -> Respon
     return json_response(PredictionBatch(items=predictions) if body.is_batch else predictions[0])
 
 
+def _explain_rows(
+    scorer: Scorer, rows: np.ndarray, ids: list, digests: list, body: ExplainRequest
+) -> list[Explanation]:
+    contributions = scorer.contributions(rows)
+    scored = scorer.score(rows, ids, digests)
+    return [
+        scorer.explanation(s, rows[k], contributions[k], body.max_features)
+        for k, s in enumerate(scored)
+    ]
+
+
 @router.post(
     "/explain",
     response_model=Explanation | ExplanationBatch,
@@ -139,11 +150,12 @@ async def explain(body: ExplainRequest, request: Request, auth: Scoring) -> Resp
     items = _check_batch(body, request.app.state.settings.max_batch)
     scorer = service.scorer
     rows, ids, digests = await _features(scorer, items)
-    contributions = scorer.contributions(rows)
-    scored = scorer.score(rows, ids, digests)
-    explanations = [
-        scorer.explanation(s, rows[k], contributions[k], body.max_features)
-        for k, s in enumerate(scored)
+    # TreeSHAP costs milliseconds and LightGBM releases the GIL: a worker thread lets the event
+    # loop answer other requests meanwhile and lets two explanations use two cores.
+    explanations = await run_in_threadpool(_explain_rows, scorer, rows, ids, digests, body)
+    scored = [
+        Scored(e.client_id, e.payload_sha256, e.probability, e.decision, e.raw_output)
+        for e in explanations
     ]
     await _record(request, service, "explain", caller, scored, started)
     return json_response(ExplanationBatch(items=explanations) if body.is_batch else explanations[0])
