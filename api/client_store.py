@@ -42,25 +42,37 @@ class ClientStore:
                 f"{path.name} lacks {len(missing)} expected column(s), e.g. {missing[:5]}"
             )
         ids = parquet.read(columns=[CLIENT_ID_COLUMN]).column(0).to_numpy().astype(np.int64)
-        order = np.argsort(ids, kind="stable")
-        if len(ids) > 1 and np.any(np.diff(ids[order]) == 0):
-            raise BundleError(f"{path.name} holds duplicate {CLIENT_ID_COLUMN} values")
-        self.ids: np.ndarray = ids[order]
-        self._position = {int(v): i for i, v in enumerate(self.ids)}
-        strings = self.ids.astype(str)
+        # Training writes the store sorted by ID; reorder only when it is not.
+        order: np.ndarray | None = None
+        if len(ids) > 1 and not np.all(ids[1:] > ids[:-1]):
+            order = np.argsort(ids, kind="stable")
+            ids = ids[order]
+            if np.any(ids[1:] == ids[:-1]):
+                raise BundleError(f"{path.name} holds duplicate {CLIENT_ID_COLUMN} values")
+        self.ids: np.ndarray = ids
+        self._position = dict(zip(ids.tolist(), range(len(ids)), strict=True))
+        strings = ids.astype(str)
         string_order = np.argsort(strings, kind="stable")
         self._sorted_strings: list[str] = strings[string_order].tolist()
-        self._ids_by_string: np.ndarray = self.ids[string_order]
+        self._ids_by_string: np.ndarray = ids[string_order]
 
         n, width = len(ids), len(feature_names)
         self.features = np.empty((n, width), dtype=np.float32)
+        # Columns land contiguously in a column-major buffer, then one blocked copy writes the
+        # block into the row-major matrix (256 bytes per row): far fewer cache misses than
+        # writing each column with a row-sized stride, and only one block of extra memory.
+        buffer = np.empty((n, _BLOCK), dtype=np.float32, order="F")
         for start in range(0, width, _BLOCK):
             names = feature_names[start : start + _BLOCK]
             block = parquet.read(columns=names)
-            for offset, name in enumerate(names):
-                column = block.column(name).cast(pa.float32()).to_numpy(zero_copy_only=False)
-                self.features[:, start + offset] = column[order]
+            for k, name in enumerate(names):
+                buffer[:, k] = block.column(name).cast(pa.float32()).to_numpy(zero_copy_only=False)
+            filled = buffer[:, : len(names)]
+            self.features[:, start : start + len(names)] = (
+                filled if order is None else filled[order]
+            )
             del block
+        del buffer
 
         self.probability = _float_column(parquet, CLIENT_PROBABILITY_COLUMN, order)
         if CLIENT_TARGET_COLUMN in columns:
@@ -68,8 +80,11 @@ class ClientStore:
         else:
             self.target = np.full(n, np.nan, dtype=np.float32)
         raw_names = [c for c in parquet.schema_arrow.names if c.startswith(RAW_PREFIX)]
-        self.raw: pa.Table = parquet.read(columns=raw_names).take(pa.array(order))
+        raw = parquet.read(columns=raw_names)
+        self.raw: pa.Table = raw if order is None else raw.take(pa.array(order))
         self.raw_fields: list[str] = [c[len(RAW_PREFIX) :] for c in raw_names]
+        # Arrow's allocator keeps freed blocks for reuse; hand the loading buffers back.
+        pa.default_memory_pool().release_unused()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -104,6 +119,7 @@ class ClientStore:
         return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
 
 
-def _float_column(parquet: pq.ParquetFile, name: str, order: np.ndarray) -> np.ndarray:
+def _float_column(parquet: pq.ParquetFile, name: str, order: np.ndarray | None) -> np.ndarray:
     column = parquet.read(columns=[name]).column(0).cast(pa.float32())
-    return column.to_numpy(zero_copy_only=False)[order]
+    values = column.to_numpy(zero_copy_only=False)
+    return values if order is None else values[order]
