@@ -69,10 +69,14 @@ def choose_calibration(y: np.ndarray, p: np.ndarray, seed: int = 0) -> Calibrati
     auc_raw = float(roc_auc_score(y, p))
     evidence = {"brier_none": brier_raw, "auc_none": auc_raw}
     best_method, best_brier = "none", brier_raw
-    for method in _FITTERS:
-        calibrated = _cross_fitted(y, p, method, seed)
-        brier = float(brier_score_loss(y, calibrated))
-        auc = float(roc_auc_score(y, calibrated))
+    fitted = {}
+    for method, fitter in _FITTERS.items():
+        brier = float(brier_score_loss(y, _cross_fitted(y, p, method, seed)))
+        # Ranking is judged on the one transform that would be served (fitted on all OOF rows):
+        # stitching five cross-fitted transforms would reorder rows across folds, which the
+        # served model never does. Platt keeps the AUC exactly; isotonic steps may tie rows.
+        fitted[method] = fitter(y, p)
+        auc = float(roc_auc_score(y, fitted[method].apply(p)))
         evidence[f"brier_{method}"], evidence[f"auc_{method}"] = brier, auc
         gain = (brier_raw - brier) / brier_raw
         if gain >= MIN_RELATIVE_BRIER_GAIN and auc >= auc_raw - MAX_AUC_LOSS and brier < best_brier:
@@ -83,9 +87,10 @@ def choose_calibration(y: np.ndarray, p: np.ndarray, seed: int = 0) -> Calibrati
             f"{MIN_RELATIVE_BRIER_GAIN:.1%} without costing AUC: raw probabilities served"
         )
         return Calibration(method="none", evidence=evidence, reason=reason)
-    chosen = _FITTERS[best_method](y, p)
+    chosen = fitted[best_method]
     reason = (
         f"{best_method} lowered the cross-fitted Brier score from {brier_raw:.5f} to "
-        f"{best_brier:.5f} with AUC {evidence[f'auc_{best_method}']:.4f} (raw {auc_raw:.4f})"
+        f"{best_brier:.5f} (cross-fitted) with AUC {evidence[f'auc_{best_method}']:.4f} "
+        f"(raw {auc_raw:.4f})"
     )
     return Calibration(method=chosen.method, params=chosen.params, evidence=evidence, reason=reason)
