@@ -157,6 +157,7 @@ def main() -> int:
     parser.add_argument("--scale-to", type=int, default=None, metavar="N")
     parser.add_argument("--rounds", type=int, default=1500)
     parser.add_argument("--keep", type=Path, default=None, help="keep the scaled bundle here")
+    parser.add_argument("--build-only", action="store_true", help="only build the stand-in")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install -y wrk)", file=sys.stderr)
@@ -171,6 +172,8 @@ def main() -> int:
             model = scale_bundle(args.model, target, args.scale_to, args.rounds)
             print(f"stand-in bundle: {args.scale_to:,} clients, {args.rounds} rounds, built in "
                   f"{time.perf_counter() - started:.0f}s")  # fmt: skip
+            if args.build_only:
+                return 0
         ids = client_ids(model, limit=400_000)
         step = max(1, len(ids) // 5_000)
         spread = ids[::step][:5_000]
