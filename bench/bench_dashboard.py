@@ -15,9 +15,7 @@ a client's URL. Prints the figures; the target is < 1.5 s with the full-scale bu
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +26,11 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# The browser tests' process helpers: one way to start the services and Chromium here and there.
+from tests.e2e.servers import CHROMIUM_ARGS, free_port, start  # noqa: E402
+
 KEY = "bench-dashboard-key-01"
 PANELS = [
     "#gauge .main-svg",
@@ -42,33 +45,6 @@ READY_JS = """([selectors, clientId]) =>
     document.querySelector('#main h1').innerText.includes(clientId) &&
     selectors.every(s => document.querySelector(s)) &&
     !document.querySelector('[data-dash-is-loading="true"]')"""
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCORING_")}
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "training.cli", *args],
-            cwd=ROOT,
-            env={**clean, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def wait_until(url: str, seconds: float) -> float:
