@@ -87,12 +87,16 @@ def validation_details(errors: list[dict[str, Any]]) -> list[ErrorItem]:
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part != "body"]
         expected = error.get("ctx", {}).get("expected") if error.get("ctx") else None
+        message = str(error.get("msg", "invalid value"))
+        if expected is None and message.startswith("Input should be "):
+            # pydantic words most expectations as "Input should be <what>": keep the <what>.
+            expected = message.removeprefix("Input should be ")
         items.append(
             ErrorItem(
                 field=".".join(location) or None,
                 value=_json_safe(error.get("input")),
                 expected=str(expected) if expected is not None else None,
-                message=str(error.get("msg", "invalid value")),
+                message=message,
             )
         )
     return items

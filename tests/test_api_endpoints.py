@@ -368,6 +368,7 @@ def test_json_applicant_errors_name_the_field(client: TestClient) -> None:
     )
     assert error["details"][0]["field"] == "applicant.application.CNT_CHILDREN"
     assert error["details"][0]["value"] == "two"
+    assert "integer" in error["details"][0]["expected"]
     orphan = {"applicant": {"application": {}, "bureau_balance": [{"MONTHS_BALANCE": -1}]}}
     response = client.post("/v1/predict", json=orphan, headers=HEADERS)
     assert response.status_code in (200, 422), response.text
