@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from training.model.tracking import DEFAULT_TRACKING_URI
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, required=True, help="folder of the Kaggle tables")
@@ -24,7 +26,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--learning-rate", type=float, default=None, help="LightGBM learning rate (default 0.05)"
     )
     parser.add_argument("--threads", type=int, default=None, help="LightGBM threads (default 2)")
-    parser.add_argument("--mlflow", metavar="URI", default=None, help="log the run to MLflow")
+    parser.add_argument(
+        "--mlflow",
+        metavar="URI",
+        nargs="?",
+        const=DEFAULT_TRACKING_URI,
+        default=None,
+        help=(
+            "log parameters, metrics and the bundle to MLflow (needs the [mlflow] extra); "
+            f"without URI: {DEFAULT_TRACKING_URI} in the current folder, artifacts in "
+            "./mlartifacts; or an http(s):// tracking server"
+        ),
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
@@ -60,17 +73,18 @@ def run(args: argparse.Namespace) -> int:
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
         )
         raise UserFacingError(f"invalid training options: {problems}") from error
+    experiment_id = None
     if args.mlflow:
-        from training.model.tracking import require_mlflow
+        from training.model.tracking import prepare_mlflow
 
-        require_mlflow()
+        experiment_id = prepare_mlflow(args.mlflow)
     if not args.data.exists():
         raise UserFacingError(f"--data {args.data} does not exist")
     result = train(args.data, args.out, config, Progress("train", quiet=args.quiet))
     print("\n".join(report_lines(result)))
-    if args.mlflow:
+    if args.mlflow and experiment_id is not None:
         from training.model.tracking import log_to_mlflow
 
-        run_id = log_to_mlflow(args.mlflow, result, config.model_dump(mode="json"))
+        run_id = log_to_mlflow(args.mlflow, experiment_id, result, config.model_dump(mode="json"))
         print(f"MLflow run {run_id}")
     return 0
