@@ -2,7 +2,9 @@
 
 The raw fields come from the client store exactly as the application file wrote them; this module
 turns the handful an advisor talks about into readable values (age from DAYS_BIRTH, employment
-length with the pensioners' 365243 sentinel as "none", term = credit / annuity).
+length with the pensioners' 365243 sentinel as "none", term = credit / annuity). Category
+values stay as the source text in `value` and `profile` (what the data says, for programs) and
+are worded per language in the displays, French from shared/category_labels.py.
 """
 
 from __future__ import annotations
@@ -10,8 +12,22 @@ from __future__ import annotations
 import math
 
 from api.formatting import DAYS_PER_YEAR, format_value
+from shared.category_labels import level_label
 from shared.contract import ClientField, ClientInfo, ClientProfile
 from shared.tables import DAYS_SENTINEL
+
+SOURCE = "application_train"
+
+#: Card field -> application column of a category, so its value can be worded per language.
+CATEGORY_COLUMNS: dict[str, str] = {
+    "gender": "CODE_GENDER",
+    "family_status": "NAME_FAMILY_STATUS",
+    "education": "NAME_EDUCATION_TYPE",
+    "income_type": "NAME_INCOME_TYPE",
+    "occupation": "OCCUPATION_TYPE",
+    "contract_type": "NAME_CONTRACT_TYPE",
+    "housing": "NAME_HOUSING_TYPE",
+}
 
 #: (field, label_fr, label_en, unit) in card order; unit drives formatting.
 CARD: tuple[tuple[str, str, str, str], ...] = (
@@ -81,6 +97,14 @@ def profile_from(record: dict[str, object]) -> ClientProfile:
     )
 
 
+def display(name: str, value: float | str | bool | None, unit: str, language: str) -> str:
+    """A card value as read in `language`; category levels come out of the translation table."""
+    column = CATEGORY_COLUMNS.get(name)
+    if column is not None and isinstance(value, str):
+        return level_label(SOURCE, column, value, language)
+    return format_value(value, unit, language)
+
+
 def client_info(client_id: int, record: dict[str, object]) -> ClientInfo:
     profile = profile_from(record)
     values = profile.model_dump()
@@ -91,8 +115,8 @@ def client_info(client_id: int, record: dict[str, object]) -> ClientInfo:
             label_en=label_en,
             value=values[name],
             unit=unit,
-            display_fr=format_value(values[name], unit, "fr"),
-            display_en=format_value(values[name], unit, "en"),
+            display_fr=display(name, values[name], unit, "fr"),
+            display_en=display(name, values[name], unit, "en"),
         )
         for name, label_fr, label_en, unit in CARD
     ]

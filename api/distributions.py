@@ -160,6 +160,7 @@ class Population:
             categorical=reference.categorical,
             bin_edges=reference.edges,
             categories=reference.levels,
+            categories_fr=(text.levels_fr or []) if reference.categorical else [],
             all=reference.all.counts,
             repaid=reference.repaid.counts,
             defaulted=reference.defaulted.counts,

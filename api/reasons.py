@@ -36,9 +36,12 @@ class FeatureText:
     levels: list[str] | None
     #: Population percentiles 0..100 (101 values), or None when not comparable.
     percentiles: np.ndarray | None
+    #: French words of `levels` (same order), so French sentences never quote English levels.
+    levels_fr: list[str] | None = None
 
     def display(self, value: float | None, language: str) -> str:
-        return format_value(value, self.unit, language, levels=self.levels)
+        levels = self.levels_fr if language == "fr" and self.levels_fr else self.levels
+        return format_value(value, self.unit, language, levels=levels)
 
 
 def percentile_of(value: float, percentiles: np.ndarray) -> float:

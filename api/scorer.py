@@ -28,6 +28,7 @@ from api.fast_predict import FastPredictor
 from api.reasons import FeatureText, top_reasons
 from shared.bundle import BundleError, LoadedBundle
 from shared.catalogue import GROUP_LABELS, BusinessGroup, FeatureInfo
+from shared.category_labels import level_labels
 from shared.contract import (
     Applicant,
     ErrorItem,
@@ -37,10 +38,22 @@ from shared.contract import (
     Prediction,
     Reasons,
 )
+from shared.tables import TABLES
 
 #: The online feature code names applicants by SK_ID_CURR; a JSON applicant without one gets
 #: this placeholder (never a real client's ID: the store's IDs are positive).
 PLACEHOLDER_ID = 0
+#: The application table: its category columns are the model's categorical features.
+APPLICATION = "application_train"
+
+
+def french_levels(name: str, levels: list[str] | None) -> list[str] | None:
+    """French words of a categorical feature's levels (application categoricals keep their
+    column's name as feature name), so French reasons and charts never quote English levels."""
+    if not levels:
+        return None
+    table = APPLICATION if name in TABLES[APPLICATION] else None
+    return level_labels(table, name, levels, "fr")
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,7 @@ class Scorer:
 
     def _feature_text(self, name: str) -> FeatureText:
         info = self.info(name)
+        levels = self.levels(name)
         reference = self.reference.features.get(name)
         percentiles = (
             np.asarray(reference.percentiles, dtype=np.float64)
@@ -132,8 +146,9 @@ class Scorer:
             label_en=info.label_en,
             group=str(info.group),
             unit=info.unit,
-            levels=self.levels(name),
+            levels=levels,
             percentiles=percentiles,
+            levels_fr=french_levels(name, levels),
         )
 
     def text(self, index: int) -> FeatureText:

@@ -411,6 +411,8 @@ class FeatureDistribution(_Model):
     #: Numeric features: histogram edges (len = counts + 1). Categorical: the level labels.
     bin_edges: list[float] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
+    #: The same levels in French (same order), for the French interface; empty when unknown.
+    categories_fr: list[str] = Field(default_factory=list)
     all: list[int]
     repaid: list[int]
     defaulted: list[int]

@@ -254,6 +254,40 @@ def test_client_card_is_read_from_the_raw_application(
     )
 
 
+def test_client_card_reads_categories_in_french(client: TestClient, store: pl.DataFrame) -> None:
+    # Hand-written French for the commonest family statuses of the sample.
+    french = {"Married": "Marié(e)", "Single / not married": "Célibataire", "Widow": "Veuf / veuve"}
+    column = RAW_PREFIX + "NAME_FAMILY_STATUS"
+    checked = 0
+    for status, expected in french.items():
+        found = store.filter(pl.col(column) == status)["SK_ID_CURR"]
+        if found.is_empty():
+            continue
+        body = client.get(f"/v1/clients/{found[0]}", headers=HEADERS).json()
+        field = {f["name"]: f for f in body["fields"]}["family_status"]
+        assert (field["display_fr"], field["display_en"], field["value"]) == (
+            expected,
+            status,
+            status,
+        )
+        assert body["profile"]["family_status"] == status
+        checked += 1
+    assert checked >= 2
+
+
+def test_categorical_distribution_carries_french_levels(
+    client: TestClient, store: pl.DataFrame
+) -> None:
+    client_id = ids(store)[3]
+    body = client.get(
+        f"/v1/features/NAME_CONTRACT_TYPE/distribution?client_id={client_id}", headers=HEADERS
+    ).json()
+    french = {"Cash loans": "Prêt en espèces", "Revolving loans": "Crédit renouvelable"}
+    assert body["categories_fr"] == [french[level] for level in body["categories"]]
+    if body["client_value"] is not None:
+        assert body["client_display_fr"] == body["categories_fr"][int(body["client_value"])]
+
+
 def test_unknown_client_is_404(client: TestClient) -> None:
     error = assert_error(client.get("/v1/clients/1", headers=HEADERS), 404, "not_found")
     assert error["details"][0]["value"] == 1

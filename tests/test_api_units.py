@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from api.client_info import profile_from
+from api.client_info import client_info, profile_from
 from api.errors import Forbidden, InvalidInput, Unauthorized
 from api.formatting import NBSP, NNBSP, format_value
 from api.reasons import FeatureText, comparable_percentile, percentile_of, top_reasons
+from api.scorer import french_levels
 from api.security import KeyChecker
 from api.what_if import validate_changes
 from shared.contract import ScoreRequest
@@ -241,3 +242,52 @@ def test_profile_reads_the_application_like_an_advisor() -> None:
     assert profile.term_months == 24.0
     assert profile.children == 2 and profile.owns_car is True and profile.occupation is None
     assert profile_from({"DAYS_EMPLOYED": -730.5}).employment_years == 2.0
+
+
+def test_client_card_words_categories_in_french_and_keeps_english() -> None:
+    raw = {
+        "NAME_FAMILY_STATUS": "Single / not married",
+        "NAME_HOUSING_TYPE": "House / apartment",
+        "NAME_EDUCATION_TYPE": "Secondary / secondary special",
+        "NAME_INCOME_TYPE": "Working",
+        "OCCUPATION_TYPE": "Laborers",
+        "NAME_CONTRACT_TYPE": "Cash loans",
+        "CODE_GENDER": "F",
+    }
+    fields = {f.name: f for f in client_info(100002, raw).fields}
+    french = {
+        "family_status": "Célibataire",
+        "housing": "Maison / appartement",
+        "education": "Secondaire / secondaire professionnel",
+        "income_type": "Salarié(e)",
+        "occupation": "Ouvrier / ouvrière",
+        "contract_type": "Prêt en espèces",
+        "gender": "Femme",
+    }
+    assert {name: fields[name].display_fr for name in french} == french
+    # English and the raw value are what the data says.
+    english = {name: fields[name].display_en for name in french}
+    assert english == {name: str(fields[name].value) for name in french}
+    assert english["family_status"] == "Single / not married"
+    # A level the table does not know is shown as written rather than dropped.
+    odd = {f.name: f for f in client_info(1, {"NAME_FAMILY_STATUS": "Polyamorous"}).fields}
+    assert odd["family_status"].display_fr == "Polyamorous"
+    assert odd["occupation"].display_fr == "inconnu"
+
+
+def test_french_reasons_name_category_levels_in_french() -> None:
+    levels = ["Cash loans", "Revolving loans"]
+    contract = text(
+        name="NAME_CONTRACT_TYPE",
+        label_en="Contract type",
+        label_fr="Type de contrat",
+        unit="category",
+        levels=levels,
+        levels_fr=french_levels("NAME_CONTRACT_TYPE", levels),
+        percentiles=None,
+    )
+    reason = top_reasons([contract], np.array([1.0]), np.array([-0.2])).lowers[0]
+    assert reason.display_fr == "Crédit renouvelable"
+    assert "Crédit renouvelable" in reason.sentence_fr and "Revolving" not in reason.sentence_fr
+    assert reason.display_en == "Revolving loans"
+    assert french_levels("EXT_SOURCE_2", None) is None

@@ -320,3 +320,14 @@ def test_every_dropdown_speaks_the_page_language(route: Route) -> None:
         }
         assert not set(labels.values()) & DASH_DEFAULT_LABELS
         assert "{num_selected}" in labels["selected_count"]
+
+
+def test_categorical_distribution_shows_french_levels_in_french() -> None:
+    data = {**distribution(categorical=True), "categories_fr": ["A fr", "B fr", "C fr"]}
+    dist = FeatureDistribution.model_validate(data)
+    french = figure_of(distribution_chart(dist, "fr"), "distribution")
+    assert list(french.data[0].x) == ["A fr", "B fr", "C fr"]
+    assert french.layout.shapes[0].x0 == "B fr"
+    english = figure_of(distribution_chart(dist, "en"), "distribution")
+    assert list(english.data[0].x) == ["A", "B", "C"]
+    assert english.layout.shapes[0].x0 == "B"

@@ -188,7 +188,7 @@ def test_side_tables_give_their_group_even_to_amounts(table: str, group: Busines
         (
             {"column": "CREDIT_TYPE", "aggregation": "share", "level": "Car loan"},
             "Share of bureau credits whose credit type is “Car loan”",
-            "Part des crédits au bureau de crédit dont le type de crédit est « Car loan »",
+            "Part des crédits au bureau de crédit dont le type de crédit est « Prêt automobile »",
             "%",
         ),
         (
@@ -376,7 +376,7 @@ def test_side_table_wording(
             # An application category shown one level at a time (a 0/1 indicator).
             {"column": "NAME_HOUSING_TYPE", "level": "With parents"},
             "Housing situation: With parents",
-            "Type de logement : With parents",
+            "Type de logement : Chez les parents",
             "flag",
             BusinessGroup.HOUSING_AND_REGION,
         ),
@@ -622,3 +622,31 @@ def test_descriptions_say_how_the_value_is_computed_and_quote_the_source() -> No
     assert "AMT_CREDIT_SUM_DEBT" in info.description_en and "active" in info.description_en
     assert TABLES["bureau"].column("AMT_CREDIT_SUM_DEBT").description in info.description_en
     assert info.description_fr.startswith("Moyenne de AMT_CREDIT_SUM_DEBT")
+
+
+def test_french_labels_word_category_levels_in_french() -> None:
+    # Reasons are read to French-speaking clients: no English level inside a French label.
+    refused = describe(
+        spec(
+            family="previous",
+            table="previous_application",
+            column="NAME_CONTRACT_STATUS",
+            aggregation="share",
+            level="Refused",
+        )
+    )
+    assert refused.label_en == ("Share of previous applications whose decision is “Refused”")
+    assert "« Refusée »" in refused.label_fr and "Refused" not in refused.label_fr
+    assert "Refused" in refused.description_fr  # the technical note keeps the data's text
+    weekday = describe(
+        spec(
+            family="previous",
+            table="previous_application",
+            column="WEEKDAY_APPR_PROCESS_START",
+            aggregation="share",
+            level="FRIDAY",
+        )
+    )
+    assert "« vendredi »" in weekday.label_fr and "FRIDAY" not in weekday.label_fr
+    closed = describe(spec(column="CREDIT_ACTIVE", aggregation="share", level="Closed"))
+    assert "« Clôturé »" in closed.label_fr

@@ -42,6 +42,14 @@ def _label(dist: FeatureDistribution, language: str) -> str:
     return dist.label_fr if language == "fr" else dist.label_en
 
 
+def categories(dist: FeatureDistribution, language: str) -> list[str]:
+    """Level names in the interface's language (older APIs send no French: the source text)."""
+    french = dist.categories_fr
+    if language == "fr" and len(french) == len(dist.categories):
+        return french
+    return dist.categories
+
+
 def client_display(dist: FeatureDistribution, language: str) -> str | None:
     return dist.client_display_fr if language == "fr" else dist.client_display_en
 
@@ -49,7 +57,7 @@ def client_display(dist: FeatureDistribution, language: str) -> str | None:
 def distribution_figure(dist: FeatureDistribution, language: str) -> go.Figure:
     figure = go.Figure()
     if dist.categorical:
-        x = dist.categories
+        x = categories(dist, language)
         for key, counts in _populations(dist):
             figure.add_bar(
                 name=translate(f"dist.{key}", language),
@@ -75,7 +83,7 @@ def distribution_figure(dist: FeatureDistribution, language: str) -> go.Figure:
                 marker={"symbol": _STYLE[key]["symbol"], "size": 7, "color": POPULATION[key]},
                 hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>",
             )
-    client_x = _client_x(dist)
+    client_x = _client_x(dist, language)
     if client_x is not None:
         separator = " : " if language == "fr" else ": "
         label = f"★ {translate('dist.client', language)}{separator}{client_display(dist, language)}"
@@ -110,12 +118,13 @@ def distribution_figure(dist: FeatureDistribution, language: str) -> go.Figure:
     return figure
 
 
-def _client_x(dist: FeatureDistribution) -> float | str | None:
+def _client_x(dist: FeatureDistribution, language: str) -> float | str | None:
     if dist.client_value is None:
         return None
     if dist.categorical:
         code = int(dist.client_value)
-        return dist.categories[code] if 0 <= code < len(dist.categories) else None
+        levels = categories(dist, language)
+        return levels[code] if 0 <= code < len(levels) else None
     return dist.client_value
 
 

@@ -309,7 +309,7 @@ def _compose(
     noun = term.noun
     level = spec.level
     if level is not None:
-        level_en, level_fr = level_words(spec.column, level)
+        level_en, level_fr = level_words(spec.column, level, spec.table)
         whose_en = f"whose {noun.en} is “{level_en}”"
         whose_fr = f"dont {_article(noun)}{noun.fr_full} est « {level_fr} »"
         if agg is None:
@@ -450,8 +450,11 @@ def _descriptions(spec: FeatureSpec) -> tuple[str, str]:
         en_parts.append(f"subset: {spec.subset}")
         fr_parts.append(f"sous-ensemble : {spec.subset}")
     if spec.level is not None:
+        # The source text stays in the French note (it is what the data files contain).
+        level_fr = level_words(spec.column, spec.level, spec.table)[1]
+        shown = level_fr if level_fr == spec.level else f"{level_fr} ({spec.level})"
         en_parts.append(f"level: {spec.level}")
-        fr_parts.append(f"modalité : {spec.level}")
+        fr_parts.append(f"modalité : {shown}")
     en, fr = "; ".join(en_parts) + ".", "; ".join(fr_parts) + "."
     table = TABLES.get(spec.table)
     if table is not None and spec.column in table and not spec.derived:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.catalogue import BusinessGroup as G
+from shared.category_labels import level_label
 
 Gender = Literal["m", "f"]
 
@@ -732,36 +733,15 @@ def entity(table: str) -> Entity | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Category levels whose raw text means nothing to a client.
+# Category levels: worded by shared/category_labels.py, which the API's client card also uses.
 # --------------------------------------------------------------------------------------------
 
-#: bureau_balance.STATUS codes, worded in both languages.
-LEVEL_WORDS: dict[tuple[str, str], tuple[str, str]] = {
-    ("STATUS", "C"): ("closed", "clôturé"),
-    ("STATUS", "X"): ("unknown", "inconnu"),
-    ("STATUS", "0"): ("no payment delay", "sans retard"),
-    ("STATUS", "1"): ("1 to 30 days late", "1 à 30 jours de retard"),
-    ("STATUS", "2"): ("31 to 60 days late", "31 à 60 jours de retard"),
-    ("STATUS", "3"): ("61 to 90 days late", "61 à 90 jours de retard"),
-    ("STATUS", "4"): ("91 to 120 days late", "91 à 120 jours de retard"),
-    ("STATUS", "5"): ("over 120 days late or written off", "plus de 120 jours de retard ou perte"),
-}
 
-
-#: Levels that mean the same in every column (Home Credit's yes/no and "not available" codes).
-ANY_COLUMN_LEVEL_WORDS: dict[str, tuple[str, str]] = {
-    "Y": ("yes", "oui"),
-    "N": ("no", "non"),
-    "XNA": ("not available", "non disponible"),
-    "XAP": ("not applicable", "sans objet"),
-}
-
-
-def level_words(column: str | None, level: str) -> tuple[str, str]:
-    """(English, French) text for a category level: the level itself unless a gloss exists."""
-    if (column or "", level) in LEVEL_WORDS:
-        return LEVEL_WORDS[(column or "", level)]
-    return ANY_COLUMN_LEVEL_WORDS.get(level, (level, level))
+def level_words(column: str | None, level: str, table: str | None = None) -> tuple[str, str]:
+    """(English, French) text for a category level: English keeps the source text (bare codes
+    get a gloss), French is the shared translation table's, or the source text if it lacks one."""
+    name = column or ""
+    return level_label(table, name, level, "en"), level_label(table, name, level, "fr")
 
 
 # --------------------------------------------------------------------------------------------
