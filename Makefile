@@ -6,6 +6,8 @@ APPLICANTS ?= 20000
 SEED ?= 42
 DATA ?= data/synthetic
 MODELS ?= models
+# A folder (or the Kaggle zip's folder) of the real tables: `make run REAL_DATA=~/kaggle`.
+REAL_DATA ?=
 
 .PHONY: install run synth train serve dashboard test lint bench clean
 
@@ -19,7 +21,7 @@ install: $(BIN)/scoring
 
 ## Whole product on the embedded default: synthetic data -> trained bundle -> API + dashboard.
 run: install
-	$(BIN)/python -m training.quickstart --applicants $(APPLICANTS) --seed $(SEED) --data $(DATA) --models $(MODELS)
+	$(BIN)/python -m training.quickstart --applicants $(APPLICANTS) --seed $(SEED) --data $(DATA) --models $(MODELS) $(if $(REAL_DATA),--real-data $(REAL_DATA))
 
 synth: install
 	$(BIN)/scoring synth --applicants $(APPLICANTS) --seed $(SEED) --out $(DATA) --force
