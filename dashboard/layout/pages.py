@@ -175,6 +175,22 @@ def client_page(route: Route, language: str) -> list[Any]:
     ]
 
 
+def _axis_picker(axis: str, language: str) -> html.Div:
+    """The labelled, searchable feature list of one axis of the bivariate view."""
+    return html.Div(
+        [
+            html.Label(translate(f"bivar.{axis}", language), htmlFor=f"bivar-{axis}"),
+            dcc.Dropdown(
+                id=f"bivar-{axis}",
+                clearable=False,
+                search_order="original",
+                labels=dropdown_labels(language),
+            ),
+        ],
+        className="form-field",
+    )
+
+
 def compare_page(route: Route, language: str) -> list[Any]:
     assert route.client_id is not None
     client_id = route.client_id
@@ -205,30 +221,8 @@ def compare_page(route: Route, language: str) -> list[Any]:
             translate("bivar.heading", language),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label(translate("bivar.x", language), htmlFor="bivar-x"),
-                            dcc.Dropdown(
-                                id="bivar-x",
-                                clearable=False,
-                                search_order="original",
-                                labels=dropdown_labels(language),
-                            ),
-                        ],
-                        className="form-field",
-                    ),
-                    html.Div(
-                        [
-                            html.Label(translate("bivar.y", language), htmlFor="bivar-y"),
-                            dcc.Dropdown(
-                                id="bivar-y",
-                                clearable=False,
-                                search_order="original",
-                                labels=dropdown_labels(language),
-                            ),
-                        ],
-                        className="form-field",
-                    ),
+                    _axis_picker("x", language),
+                    _axis_picker("y", language),
                     dcc.Store(id="bivar-colour", data="score"),
                     toggle_group(
                         "bivar-colour",
