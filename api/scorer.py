@@ -74,7 +74,7 @@ def payload_digest(applicant: Applicant) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _group_label(group: str) -> tuple[str, str]:
+def group_label(group: str) -> tuple[str, str]:
     try:
         labels = GROUP_LABELS[BusinessGroup(group)]
     except ValueError:
@@ -319,7 +319,7 @@ class Scorer:
         per_group = np.bincount(self.group_of, weights=shap, minlength=len(self.group_names))
         groups = []
         for g in np.argsort(-np.abs(per_group), kind="stable"):
-            label_fr, label_en = _group_label(self.group_names[g])
+            label_fr, label_en = group_label(self.group_names[g])
             groups.append(
                 GroupContribution(
                     group=self.group_names[g],

@@ -20,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from shared.tables import TABLES, Kind
 
 Decision = Literal["grant", "refuse"]
-ClientIdValue = Annotated[int, Field(ge=0, le=2_147_483_647, description="SK_ID_CURR")]
+#: SK_ID_CURR is stored as a 32-bit integer everywhere (contract, client store, features).
+MAX_CLIENT_ID = 2_147_483_647
+ClientIdValue = Annotated[int, Field(ge=0, le=MAX_CLIENT_ID, description="SK_ID_CURR")]
 Scalar = float | int | str | bool | None
 
 
@@ -161,7 +163,7 @@ def _drop_null(schema: dict[str, Any]) -> None:
 #: Default of an optional field that callers omit rather than set to null.
 _OMIT_NOT_NULL: Any = Field(None, json_schema_extra=_drop_null)
 
-_INT32 = 2_147_483_647
+_INT32 = MAX_CLIENT_ID
 _KIND_TYPES: dict[Kind, Any] = {
     Kind.INT: Annotated[int, Field(ge=-_INT32 - 1, le=_INT32)],
     Kind.FLOAT: Annotated[float, Field(allow_inf_nan=False)],

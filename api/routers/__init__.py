@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import Query, Response
 from pydantic import BaseModel
 
-from shared.contract import ErrorResponse
+from shared.contract import MAX_CLIENT_ID, ErrorResponse
 
 _DESCRIPTIONS = {
     401: "No API key",
@@ -25,6 +25,9 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 AUTH = (401, 403, 503)
+
+#: An optional `?client_id=` (the client to place among the population, or to edit).
+ClientQuery = Annotated[int | None, Query(ge=0, le=MAX_CLIENT_ID, description="SK_ID_CURR")]
 
 
 def json_response(model: BaseModel) -> Response:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from api.dependencies import Caller, Service
-from api.routers import AUTH, errors
-from api.scorer import _group_label
+from api.routers import AUTH, ClientQuery, errors
+from api.scorer import group_label
 from shared.contract import (
     Bivariate,
     FeatureDistribution,
@@ -20,8 +20,6 @@ from shared.contract import (
 
 router = APIRouter(prefix="/v1/features", tags=["features"])
 
-ClientQuery = Annotated[int | None, Query(ge=0, le=2_147_483_647, description="SK_ID_CURR")]
-
 
 @router.get("", response_model=FeatureList, responses=errors(*AUTH))
 async def list_features(service: Service, _: Caller) -> FeatureList:
@@ -31,7 +29,7 @@ async def list_features(service: Service, _: Caller) -> FeatureList:
     summaries = []
     for rank, name in enumerate(names, start=1):
         info = scorer.info(name)
-        group_fr, group_en = _group_label(str(info.group))
+        group_fr, group_en = group_label(str(info.group))
         summaries.append(
             FeatureSummary(
                 name=name,
@@ -52,7 +50,7 @@ async def list_features(service: Service, _: Caller) -> FeatureList:
         )
     groups = []
     for group in scorer.importance.groups:
-        label_fr, label_en = _group_label(group.group)
+        label_fr, label_en = group_label(group.group)
         groups.append(
             GroupImportance(
                 group=group.group,

@@ -9,16 +9,15 @@ before the handler returns, so no caller ever holds a decision the trail lacks.
 from __future__ import annotations
 
 import time
-from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.audit import Entry
 from api.dependencies import Caller, Scoring, Service, ServiceState
 from api.errors import PayloadTooLarge
-from api.routers import AUTH, errors, json_response
+from api.routers import AUTH, ClientQuery, errors, json_response
 from api.scorer import Scored, Scorer, payload_digest
 from api.what_if import fields_for, what_if
 from shared.contract import (
@@ -72,7 +71,11 @@ def _rows(scorer: Scorer, items: list[ScoreItem]) -> tuple[np.ndarray, list, lis
     return np.vstack(rows), ids, digests
 
 
-async def _features(scorer: Scorer, items: list[ScoreItem]) -> tuple[np.ndarray, list, list]:
+async def _features(
+    body: ScoreRequest, request: Request, scorer: Scorer
+) -> tuple[np.ndarray, list, list]:
+    """Feature rows, client IDs and payload digests of a predict/explain body (batch checked)."""
+    items = _check_batch(body, request.app.state.settings.max_batch)
     if any(item.applicant is not None for item in items):
         return await run_in_threadpool(_rows, scorer, items)
     return _rows(scorer, items)
@@ -118,9 +121,8 @@ async def _record(
 async def predict(body: ScoreRequest, request: Request, auth: Scoring) -> Response:
     started = time.perf_counter()
     caller, service = auth.caller, auth.service
-    items = _check_batch(body, request.app.state.settings.max_batch)
     scorer = service.scorer
-    rows, ids, digests = await _features(scorer, items)
+    rows, ids, digests = await _features(body, request, scorer)
     scored = scorer.score(rows, ids, digests)
     await _record(request, service, "predict", caller, scored, started)
     predictions = [scorer.prediction(s) for s in scored]
@@ -129,10 +131,10 @@ async def predict(body: ScoreRequest, request: Request, auth: Scoring) -> Respon
 
 def _explain_rows(
     scorer: Scorer, rows: np.ndarray, ids: list, digests: list, body: ExplainRequest
-) -> list[Explanation]:
+) -> tuple[list[Scored], list[Explanation]]:
     contributions = scorer.contributions(rows)
     scored = scorer.score(rows, ids, digests)
-    return [
+    return scored, [
         scorer.explanation(s, rows[k], contributions[k], body.max_features)
         for k, s in enumerate(scored)
     ]
@@ -147,16 +149,11 @@ def _explain_rows(
 async def explain(body: ExplainRequest, request: Request, auth: Scoring) -> Response:
     started = time.perf_counter()
     caller, service = auth.caller, auth.service
-    items = _check_batch(body, request.app.state.settings.max_batch)
     scorer = service.scorer
-    rows, ids, digests = await _features(scorer, items)
+    rows, ids, digests = await _features(body, request, scorer)
     # TreeSHAP costs milliseconds and LightGBM releases the GIL: a worker thread lets the event
     # loop answer other requests meanwhile and lets two explanations use two cores.
-    explanations = await run_in_threadpool(_explain_rows, scorer, rows, ids, digests, body)
-    scored = [
-        Scored(e.client_id, e.payload_sha256, e.probability, e.decision, e.raw_output)
-        for e in explanations
-    ]
+    scored, explanations = await run_in_threadpool(_explain_rows, scorer, rows, ids, digests, body)
     await _record(request, service, "explain", caller, scored, started)
     return json_response(ExplanationBatch(items=explanations) if body.is_batch else explanations[0])
 
@@ -170,7 +167,7 @@ async def explain(body: ExplainRequest, request: Request, auth: Scoring) -> Resp
 async def what_if_fields(
     service: Service,
     _: Caller,
-    client_id: Annotated[int | None, Query(ge=0, le=2_147_483_647)] = None,
+    client_id: ClientQuery = None,
 ) -> WhatIfFields:
     return fields_for(service.scorer, client_id)
 
