@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # The browser tests' process helpers: one way to start the services and Chromium here and there.
-from tests.e2e.servers import CHROMIUM_ARGS, free_port, start  # noqa: E402
+from tests.e2e.servers import CHROMIUM_ARGS, free_port, start, type_in_search  # noqa: E402
 
 KEY = "bench-dashboard-key-01"
 PANELS = [
@@ -57,20 +57,6 @@ def wait_until(url: str, seconds: float) -> float:
             pass
         time.sleep(0.2)
     raise SystemExit(f"{url} not ready after {seconds}s")
-
-
-def type_in_search(tab: object, text: str) -> None:
-    """Types into the client search as a person would: the first key opens the list and moves
-    focus to its search field, the rest goes there."""
-    tab.click("#client-search")  # type: ignore[attr-defined]
-    tab.keyboard.type(text[0])  # type: ignore[attr-defined]
-    tab.wait_for_function(  # type: ignore[attr-defined]
-        "document.activeElement.classList.contains('dash-dropdown-search')"
-    )
-    tab.keyboard.type(text[1:], delay=30)  # type: ignore[attr-defined]
-    tab.wait_for_function(  # type: ignore[attr-defined]
-        "(t) => document.activeElement.value === t", arg=text
-    )
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -81,3 +81,17 @@ def start_api(model_dir: Path, port: int, workdir: Path) -> subprocess.Popen[byt
         {"SCORING_API_KEYS": f"dashboard:{API_KEY}", "SCORING_LOG_LEVEL": "warning"},
         workdir / f"api-{port}.log",
     )
+
+
+def type_in_search(tab: object, text: str, delay: int = 30) -> None:
+    """Types into the client search as a person would: the first key opens the list and moves
+    focus to its search field, the rest goes there."""
+    tab.click("#client-search")  # type: ignore[attr-defined]
+    tab.keyboard.type(text[0])  # type: ignore[attr-defined]
+    tab.wait_for_function(  # type: ignore[attr-defined]
+        "document.activeElement.classList.contains('dash-dropdown-search')"
+    )
+    tab.keyboard.type(text[1:], delay=delay)  # type: ignore[attr-defined]
+    tab.wait_for_function(  # type: ignore[attr-defined]
+        "(t) => document.activeElement.value === t", arg=text
+    )

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import requests
 
+from .servers import type_in_search
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: Selectors present only once each client-page panel has drawn its final content.
@@ -77,12 +79,7 @@ def test_search_type_ahead_selects_a_client_into_the_url(
     page: Any, dashboard_url: str, client_id: int, screenshots: Path
 ) -> None:
     page.goto(dashboard_url)
-    page.click("#client-search")
-    prefix = str(client_id)[:-1]
-    # The first key opens the list and moves focus to its search field; the rest goes there.
-    page.keyboard.type(prefix[0])
-    page.wait_for_function("document.activeElement.classList.contains('dash-dropdown-search')")
-    page.keyboard.type(prefix[1:], delay=50)
+    type_in_search(page, str(client_id)[:-1], delay=50)
     option = page.locator("[role=option]", has_text=str(client_id))
     option.wait_for(timeout=10_000)
     options = page.locator(".dash-dropdown-content [role=option]").count()
