@@ -21,7 +21,7 @@ from scipy.special import ndtr
 
 from training.synth.counts import BUREAU, expand, rows_per_applicant
 from training.synth.frames import build_frame
-from training.synth.tablegen import Columns, latent, sample, table_model
+from training.synth.tablegen import Columns, child_rows, table_model
 
 FIRST_ID = 5_000_000
 DAYS_PER_MONTH = 30.4375
@@ -48,17 +48,7 @@ def generate_bureau(rng: np.random.Generator, ids: np.ndarray, behaviour: np.nda
     counts = BUREAU.sample(rng, ids.size)
     applicant = np.repeat(np.arange(ids.size), counts)
     rows = applicant.size
-    z = latent(
-        model,
-        rng,
-        rows,
-        parent=applicant,
-        parent_share=0.3,
-        behaviour=behaviour[applicant],
-        loadings=LOADINGS,
-    )
-    cols: Columns = sample(model, rng, z)
-    del z
+    cols: Columns = child_rows(model, rng, applicant, 0.3, behaviour[applicant], LOADINGS)
     closed = cols["CREDIT_ACTIVE"] == model.code("CREDIT_ACTIVE", "Closed")
     fact = cols["DAYS_ENDDATE_FACT"]
     cols["DAYS_ENDDATE_FACT"] = np.where(

@@ -25,7 +25,7 @@ import polars as pl
 from shared.tables import DAYS_SENTINEL
 from training.synth.counts import PREVIOUS, expand, rows_per_applicant, select_to_target
 from training.synth.frames import build_frame
-from training.synth.tablegen import Columns, latent, sample, table_model
+from training.synth.tablegen import Columns, child_rows, table_model
 
 FIRST_ID = 1_000_001
 DAYS_PER_MONTH = 30.4375
@@ -83,17 +83,7 @@ def generate_previous(
     counts = PREVIOUS.sample(rng, ids.size)
     applicant = np.repeat(np.arange(ids.size), counts)
     rows = applicant.size
-    z = latent(
-        model,
-        rng,
-        rows,
-        parent=applicant,
-        parent_share=0.2,
-        behaviour=behaviour[applicant],
-        loadings=PREVIOUS_LOADINGS,
-    )
-    cols: Columns = sample(model, rng, z)
-    del z
+    cols: Columns = child_rows(model, rng, applicant, 0.2, behaviour[applicant], PREVIOUS_LOADINGS)
     # a credit's dates follow its decision: where the copula drew a first date before the
     # decision, decision and dates meet half-way, sharing the distortion of their quantiles
     dates = np.column_stack([cols[c] for c in DUE_DATES])
@@ -177,17 +167,7 @@ def _pos_cash(
     credit, position, month = _history(
         rng, credits, credits.consumer_or_cash, length, "POS_CASH_balance", ids.size
     )
-    z = latent(
-        model,
-        rng,
-        credit.size,
-        parent=credit,
-        parent_share=0.6,
-        behaviour=behaviour[credits.applicant[credit]],
-        loadings=POS_LOADINGS,
-    )
-    cols = sample(model, rng, z)
-    del z
+    cols = child_rows(model, rng, credit, 0.6, behaviour[credits.applicant[credit]], POS_LOADINGS)
     term = credits.term[credit].astype(np.float64)
     cols["CNT_INSTALMENT"] = np.where(np.isnan(cols["CNT_INSTALMENT"]), np.nan, term)
     cols["CNT_INSTALMENT_FUTURE"] = np.where(
@@ -216,17 +196,7 @@ def _instalments(
         rng, credits, eligible, length, "installments_payments", ids.size
     )
     applicant = credits.applicant[credit]
-    z = latent(
-        model,
-        rng,
-        credit.size,
-        parent=credit,
-        parent_share=0.8,
-        behaviour=behaviour[applicant],
-        loadings=INSTALMENT_LOADINGS,
-    )
-    cols = sample(model, rng, z)
-    del z
+    cols = child_rows(model, rng, credit, 0.8, behaviour[applicant], INSTALMENT_LOADINGS)
     due = (credits.first_due_day[credit] + 30 * position).astype(np.float64)
     paid = np.minimum(due + cols.pop("_DELAY"), -1)
     share = cols.pop("_PAID_SHARE")
@@ -249,17 +219,7 @@ def _credit_card(
         rng, credits, credits.revolving, length, "credit_card_balance", ids.size
     )
     applicant = credits.applicant[credit]
-    z = latent(
-        model,
-        rng,
-        credit.size,
-        parent=credit,
-        parent_share=0.7,
-        behaviour=behaviour[applicant],
-        loadings=CARD_LOADINGS,
-    )
-    cols = sample(model, rng, z)
-    del z
+    cols = child_rows(model, rng, credit, 0.7, behaviour[applicant], CARD_LOADINGS)
     cols["SK_DPD_DEF"] = np.minimum(cols["SK_DPD_DEF"], cols["SK_DPD"])
     cols["MONTHS_BALANCE"] = month
     cols.update(_ids(credits, credit, ids))

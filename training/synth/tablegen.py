@@ -95,6 +95,28 @@ def latent(
     return z
 
 
+def child_rows(
+    model: TableModel,
+    rng: np.random.Generator,
+    parent: np.ndarray,
+    parent_share: float,
+    behaviour: np.ndarray,
+    loadings: dict[str, float],
+) -> Columns:
+    """Column arrays for rows that belong to a parent (an applicant, a credit): one row per
+    entry of `parent`, alike within a parent, shifted by each row's `behaviour`."""
+    z = latent(
+        model,
+        rng,
+        parent.size,
+        parent=parent,
+        parent_share=parent_share,
+        behaviour=behaviour,
+        loadings=loadings,
+    )
+    return sample(model, rng, z)
+
+
 def _values(marginal: Marginal, u: np.ndarray) -> np.ndarray:
     if isinstance(marginal, Discrete) and marginal.is_text:
         return marginal.codes(u)
