@@ -15,7 +15,6 @@ identity and history (gender, birth date, external scores, ...) are refused with
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,16 +35,6 @@ from shared.contract import (
 TERM_MONTHS = "TERM_MONTHS"
 
 
-@dataclass(frozen=True)
-class Changeable:
-    name: str
-    label_fr: str
-    label_en: str
-    unit: str
-    minimum_exclusive: float
-    maximum: float
-
-
 _LABELS: dict[str, tuple[str, str, str]] = {
     "AMT_CREDIT": ("Montant du crédit", "Credit amount", "EUR"),
     "AMT_ANNUITY": ("Mensualité", "Monthly instalment", "EUR"),
@@ -54,8 +43,16 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     TERM_MONTHS: ("Durée (mois)", "Term (months)", "months"),
 }
 
-CHANGEABLE: dict[str, Changeable] = {
-    name: Changeable(name, *_LABELS[name], minimum_exclusive=lo, maximum=hi)
+#: The contract's description of each changeable field (without a client's current value).
+CHANGEABLE: dict[str, WhatIfField] = {
+    name: WhatIfField(
+        name=name,
+        label_fr=_LABELS[name][0],
+        label_en=_LABELS[name][1],
+        unit=_LABELS[name][2],
+        minimum_exclusive=lo,
+        maximum=hi,
+    )
     for name, (lo, hi) in WHAT_IF_RANGES.items()
 }
 
@@ -129,15 +126,7 @@ def fields_for(scorer: Scorer, client_id: int | None) -> WhatIfFields:
         else:
             current = _number(record.get(spec.name))
         fields.append(
-            WhatIfField(
-                name=spec.name,
-                label_fr=spec.label_fr,
-                label_en=spec.label_en,
-                unit=spec.unit,
-                minimum_exclusive=spec.minimum_exclusive,
-                maximum=spec.maximum,
-                current=current if client_id is not None else None,
-            )
+            spec.model_copy(update={"current": current if client_id is not None else None})
         )
     return WhatIfFields(fields=fields)
 
