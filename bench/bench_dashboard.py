@@ -29,17 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # The browser tests' process helpers: one way to start the services and Chromium here and there.
-from tests.e2e.servers import CHROMIUM_ARGS, free_port, start, type_in_search  # noqa: E402
+from tests.e2e.servers import CHROMIUM_ARGS, CLIENT_PANELS, free_port, start, type_in_search  # noqa: E402
 
 KEY = "bench-dashboard-key-01"
-PANELS = [
-    "#gauge .main-svg",
-    "#waterfall .main-svg",
-    "#groups .main-svg",
-    "#reasons-panel .reasons",
-    "#card-panel .client-card",
-    "#whatif-form .number-input",
-]
 READY_JS = """([selectors, clientId]) =>
     document.querySelector('#main h1') &&
     document.querySelector('#main h1').innerText.includes(clientId) &&
@@ -138,7 +130,7 @@ def main() -> int:
             for client_id in ids[:3]:
                 started = time.perf_counter()
                 tab.goto(f"{dashboard_url}/client/{client_id}")
-                tab.wait_for_function(READY_JS, arg=[PANELS, str(client_id)], timeout=60_000)
+                tab.wait_for_function(READY_JS, arg=[CLIENT_PANELS, str(client_id)], timeout=60_000)
                 cold.append(time.perf_counter() - started)
             selected: list[float] = []
             for client_id in ids[1:]:
@@ -149,7 +141,7 @@ def main() -> int:
                 option.wait_for(timeout=20_000)
                 started = time.perf_counter()
                 option.click()
-                tab.wait_for_function(READY_JS, arg=[PANELS, str(client_id)], timeout=60_000)
+                tab.wait_for_function(READY_JS, arg=[CLIENT_PANELS, str(client_id)], timeout=60_000)
                 selected.append(time.perf_counter() - started)
             browser.close()
 

@@ -13,6 +13,15 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "browser-test-key-0001"
+#: Selectors present only once each client-page panel has drawn its final content.
+CLIENT_PANELS = [
+    "#gauge .main-svg",
+    "#waterfall .main-svg",
+    "#groups .main-svg",
+    "#reasons-panel .reasons",
+    "#card-panel .client-card",
+    "#whatif-form .number-input",
+]
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -12,19 +12,10 @@ from typing import Any
 import pytest
 import requests
 
-from .servers import type_in_search
+from .servers import CLIENT_PANELS, type_in_search
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-#: Selectors present only once each client-page panel has drawn its final content.
-CLIENT_PANELS = [
-    "#gauge .main-svg",
-    "#waterfall .main-svg",
-    "#groups .main-svg",
-    "#reasons-panel .reasons",
-    "#card-panel .client-card",
-    "#whatif-form .number-input",
-]
 READY_JS = """(selectors) => selectors.every(s => document.querySelector(s)) &&
     !document.querySelector('[data-dash-is-loading="true"]')"""
 
