@@ -267,6 +267,7 @@ class Scorer:
             threshold=self.threshold,
             distance=scored.probability - self.threshold,
             model_version=self.version,
+            model="refit",
         )
 
     def contributions(self, rows: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ Layout::
         <version>/
             manifest.json       # Manifest below; lists the sha256 of every other file
             model.txt           # LightGBM native text model (the refit on all training rows)
+            folds/fold-<k>.txt  # the K cross-fitting models: fold k never saw the rows of fold k
             feature_state.json  # fitted feature computation (online features for JSON applicants)
             catalogue.json      # shared.catalogue.FeatureCatalogue
             importance.json     # Importance below
@@ -49,6 +50,14 @@ IMPORTANCE_FILE = "importance.json"
 COST_CURVE_FILE = "cost_curve.json"
 REFERENCE_FILE = "reference.json"
 CLIENTS_FILE = "clients.parquet"
+#: Folder of the K cross-fitting models (LightGBM native text), one per outer fold.
+FOLDS_DIR = "folds"
+
+
+def fold_model_file(k: int) -> str:
+    """Relative path of the model that was trained without the rows of fold `k` (0-based)."""
+    return f"{FOLDS_DIR}/fold-{k}.txt"
+
 
 #: Every file other than the manifest; the manifest lists a sha256 for each.
 BUNDLE_FILES: tuple[str, ...] = (
@@ -69,6 +78,9 @@ CLIENT_TARGET_COLUMN = "TARGET"
 CLIENT_PROBABILITY_COLUMN = "PROBABILITY"
 #: "train" or "test": which application file the applicant came from.
 CLIENT_SPLIT_COLUMN = "SPLIT"
+#: Outer cross-fitting fold (0-based) of a training applicant; null for test applicants. The
+#: fold model of that number never saw the applicant and is the one that scores and explains it.
+CLIENT_FOLD_COLUMN = "FOLD"
 #: Raw application fields are stored under this prefix so they never collide with a model
 #: feature of the same name (the feature may be recoded, the raw field is as the file wrote it).
 RAW_PREFIX = "RAW_"
@@ -116,6 +128,16 @@ class CalibrationBin(_Strict):
     observed_rate: float
 
 
+class Interval(_Strict):
+    """A bootstrap confidence interval (percentile method) around a point estimate."""
+
+    low: float
+    high: float
+    level: float = 0.95
+    #: Bootstrap resamples the interval was computed from.
+    resamples: int = 0
+
+
 class ModelMetrics(_Strict):
     """Out-of-fold metrics of one model (the LightGBM model, or a baseline beside it)."""
 
@@ -129,6 +151,48 @@ class ModelMetrics(_Strict):
     recall_at_threshold: float
     precision_at_threshold: float
     calibration_table: list[CalibrationBin] = Field(default_factory=list)
+    #: Confusion counts at `threshold` (positive = default = refused).
+    true_positives: int | None = None
+    false_positives: int | None = None
+    true_negatives: int | None = None
+    false_negatives: int | None = None
+    #: Bootstrap 95 % intervals of roc_auc and cost_at_threshold.
+    roc_auc_ci: Interval | None = None
+    cost_ci: Interval | None = None
+
+
+class EvaluationProtocol(_Strict):
+    """How the reported metrics were obtained, so a validator can judge their honesty.
+
+    The promise: every reported number comes from predictions that influenced none of the
+    choices it measures (model fit, early stopping, calibration, threshold).
+    """
+
+    #: Short machine name, e.g. "nested-cross-fitting".
+    name: str
+    description_en: str
+    description_fr: str
+    outer_folds: int
+    #: How early stopping was done without looking at the scored fold.
+    early_stopping: str
+    bootstrap_resamples: int
+    seed: int
+
+
+class ProxyCheck(_Strict):
+    """How well the model's own features predict an attribute excluded from the model.
+
+    AUC near 0.5: the features carry little of the attribute. A high AUC (say > 0.7) means
+    proxies remain, and the fairness report is where to look for their effect.
+    """
+
+    attribute: str
+    #: Cross-validated AUC (one-vs-rest, prevalence-weighted for more than two groups).
+    auc: float
+    n: int
+    classifier: str
+    #: Group -> count of training applicants.
+    groups: dict[str, int] = Field(default_factory=dict)
 
 
 class Calibration(_Strict):
@@ -170,8 +234,16 @@ class Manifest(_Strict):
     features: list[FeatureEntry]
     threshold: float = Field(ge=0, le=1)
     costs: Costs
-    #: "model", "dummy", "logistic" (and possibly more baselines): out-of-fold metrics.
+    #: "model", "dummy", "logistic" (and possibly more baselines): honest out-of-fold metrics
+    #: (see `evaluation` for the protocol).
     metrics: dict[str, ModelMetrics]
+    evaluation: EvaluationProtocol | None = None
+    #: Relative paths of the K cross-fitting models, index k = fold k (see fold_model_file).
+    fold_models: list[str] = Field(default_factory=list)
+    #: Application fields that are never model inputs (kept in the client store for audit).
+    protected_attributes: list[str] = Field(default_factory=list)
+    #: One proxy check per protected attribute.
+    proxy_checks: list[ProxyCheck] = Field(default_factory=list)
     calibration: Calibration
     #: LightGBM parameters, folds, seed, rounds: everything needed to retrain the same model.
     training_params: dict[str, Any]

@@ -294,6 +294,10 @@ class Prediction(_Model):
     #: probability - threshold: negative means granted, the magnitude says by how much.
     distance: float
     model_version: str
+    #: Which model of the bundle answered: "refit" (trained on every training applicant: test
+    #: applicants and JSON applicants) or "fold-<k>" (a cross-fitting model that never saw this
+    #: training applicant, so its score does not know the applicant's outcome).
+    model: str = Field(pattern=r"^(refit|fold-[0-9]+)$")
 
 
 class PredictionBatch(_Model):

@@ -18,6 +18,7 @@ def prediction(probability: float = 0.43, threshold: float = 0.084) -> dict[str,
         "threshold": threshold,
         "distance": probability - threshold,
         "model_version": "v-test-1",
+        "model": "refit",
     }
 
 

@@ -270,7 +270,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         )
     return TrainResult(
         bundle=folder,
-        version=version,
+        version=folder.name,
         metrics=metrics,
         threshold=choice.threshold,
         oof=oof,
