@@ -11,10 +11,10 @@ REAL_DATA ?=
 
 .PHONY: install run synth train serve dashboard test lint bench clean
 
-$(BIN)/scoring: pyproject.toml
+$(BIN)/scoring: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[all]'
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[all]'
 	touch $@
 
 install: $(BIN)/scoring

@@ -86,7 +86,7 @@ def test_hadolint_finds_nothing_in_either_dockerfile() -> None:
 def test_lock_files_pin_exactly_the_tested_environment(tmp_path: Path) -> None:
     """requirements/*.txt must be what `make lock` writes from this very .venv."""
     run([sys.executable, str(ROOT / "docker/lock_requirements.py"), "--out", str(tmp_path)])
-    for name in ("api.txt", "dashboard.txt", "training.txt", "build.txt"):
+    for name in ("api.txt", "dashboard.txt", "training.txt", "build.txt", "constraints.txt"):
         committed = (ROOT / "requirements" / name).read_text()
         fresh = (tmp_path / name).read_text()
         if name == "build.txt":
