@@ -1,13 +1,20 @@
 """Shared pytest fixtures. Engineers append their own fixtures below; keep each one documented.
 
-`real_sample` is the read-only folder of real Kaggle rows beside the checkout; tests that need it
-skip cleanly on a machine without it. `tiny_tables` writes a minimal, valid, fully linked data
-set from the contract alone, so reader and validation tests also run without the sample.
+`real_sample` is the read-only folder of real Kaggle rows beside the checkout; tests that need
+real rows skip cleanly on a machine without it. `sample_data` is what the shared bundle is
+trained on: the real sample when present, otherwise a small synthetic data set from the
+project's own generator, so the API, server, schemathesis and browser tests run on any machine.
+`tiny_tables` writes a minimal, valid, fully linked data set from the contract alone, so reader
+and validation tests also run without the sample.
+
+`SCORING_TEST_REAL_SAMPLE=/nonexistent pytest ...` runs the suite as a clean clone without
+`../shared` would (any other path points the tests at another copy of the real sample).
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,15 +22,48 @@ import pytest
 
 from shared.tables import TABLES, Kind
 
-REAL_SAMPLE = Path(__file__).resolve().parents[2] / "shared/data/homecredit-sample"
+#: Environment variable overriding where the real sample is looked for.
+REAL_SAMPLE_VARIABLE = "SCORING_TEST_REAL_SAMPLE"
+DEFAULT_REAL_SAMPLE = Path(__file__).resolve().parents[2] / "shared/data/homecredit-sample"
+REAL_SAMPLE = Path(os.environ.get(REAL_SAMPLE_VARIABLE) or DEFAULT_REAL_SAMPLE)
+#: Size and seed of the synthetic stand-in for the real sample (about 3 s to generate + train).
+SYNTHETIC_APPLICANTS = 4_000
+SYNTHETIC_SEED = 7
+
+
+def has_real_sample() -> bool:
+    """Whether the real Home Credit sample is readable at REAL_SAMPLE."""
+    return (REAL_SAMPLE / "application_train.csv").is_file()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if has_real_sample():
+        return f"shared test bundle: real Home Credit sample at {REAL_SAMPLE}"
+    return (
+        f"shared test bundle: synthetic ({SYNTHETIC_APPLICANTS:,} applicants, seed "
+        f"{SYNTHETIC_SEED}); no real sample at {REAL_SAMPLE}, its tests skip"
+    )
 
 
 @pytest.fixture(scope="session")
 def real_sample() -> Path:
     """The real Home Credit sample (read-only: copy before modifying); skips when absent."""
-    if not (REAL_SAMPLE / "application_train.csv").is_file():
-        pytest.skip(f"real Home Credit sample not found at {REAL_SAMPLE}")
+    if not has_real_sample():
+        pytest.skip(f"needs real rows: no Home Credit sample at {REAL_SAMPLE}")
     return REAL_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tables the shared bundle is trained on (read-only): the real sample when present,
+    otherwise synthetic tables written once per session by `training.synth.generate` (the
+    generator of `scoring synth`: Kaggle's eight files, same schema, plus truth.csv)."""
+    if has_real_sample():
+        return REAL_SAMPLE
+    from training.synth import generate
+
+    folder = tmp_path_factory.mktemp("synthetic-sample") / "data"
+    return generate(SYNTHETIC_APPLICANTS, SYNTHETIC_SEED, folder)
 
 
 #: Id ranges per key column, so every key is unique and every reference resolves.
@@ -77,12 +117,13 @@ def tiny_tables(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="session")
-def sample_bundle(real_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """MODEL_DIR of a small real bundle (real sample, 2 folds, few rounds): treat as read-only.
+def sample_bundle(sample_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """MODEL_DIR of a small bundle trained on `sample_data` (2 folds, few rounds): read-only.
 
     Trained once per session through the same `train()` as `scoring train`, so API and dashboard
     tests exercise a genuine bundle (manifest, catalogue, reference, client store) in about a
-    minute instead of each test module training its own.
+    minute instead of each test module training its own. Tests must hold for either data set;
+    one that needs real rows asks for `real_sample` too.
     """
     from training.model.config import LightGBMParams, TrainConfig
     from training.model.train import train
@@ -98,5 +139,5 @@ def sample_bundle(real_sample: Path, tmp_path_factory: pytest.TempPathFactory) -
         logistic_max_rows=1_000,
         shap_rows=500,
     )
-    train(real_sample, out, config, Progress("train", quiet=True))
+    train(sample_data, out, config, Progress("train", quiet=True))
     return out
