@@ -27,9 +27,27 @@ INT, FLOAT, TEXT = Kind.INT, Kind.FLOAT, Kind.TEXT
 #: DAYS_* columns use this value for "no date" (pensioners' DAYS_EMPLOYED, open-ended credits).
 DAYS_SENTINEL = 365243
 #: Category labels that Home Credit uses for "not available" and "not applicable".
+#: They are missing-value markers, not levels: every TEXT column declares them in
+#: `Column.missing_labels` (see there for why every one), and the feature path reads them as
+#: missing, so no fitted level, share column or catalogue entry is ever "XNA" or "XAP".
 MISSING_CATEGORIES: tuple[str, ...] = ("XNA", "XAP")
 CLIENT_ID = "SK_ID_CURR"
 TARGET = "TARGET"
+
+#: Application fields that are never model inputs, whatever the data: no feature, categorical
+#: code, derived ratio, reason, waterfall bar, business group or what-if field is built on them.
+#:
+#: Why: deciding credit on sex is unlawful in the EU. The Gender Directive 2004/113/EC, read with
+#: the Test-Achats ruling of the Court of Justice (C-236/09, 2011), forbids sex as a factor in
+#: the price or grant of financial services; the Consumer Credit Directive (EU) 2023/2225
+#: (art. 6 and 18) forbids discrimination in access to credit and requires the creditworthiness
+#: assessment to rest on relevant financial information; and the AI Act (EU) 2024/1689 lists
+#: creditworthiness scoring as a high-risk system (Annex III, point 5(b)) whose data governance
+#: (art. 10) must examine and mitigate possible biases. The attributes stay in the client store's
+#: raw fields (RAW_CODE_GENDER) and in the client card, because auditing the model's fairness
+#: (the fairness report) needs them. `scoring train --exclude-attribute NAME` adds others (age,
+#: family status, ...); the default list cannot be removed. See docs/protected-attributes.md.
+PROTECTED_ATTRIBUTES: tuple[str, ...] = ("CODE_GENDER",)
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,22 @@ class Column:
     kind: Kind
     description: str = ""
     special: str = ""
+    #: Labels that mean "no value" in this column. Every TEXT column declares
+    #: MISSING_CATEGORIES: Home Credit writes XNA ("not available") and XAP ("not applicable")
+    #: with that one meaning in every table (on the real rows: application ORGANIZATION_TYPE,
+    #: XNA for pensioners and the unemployed; CODE_GENDER on 4 rows of the full file;
+    #: previous_application NAME_CONTRACT_TYPE, NAME_CASH_LOAN_PURPOSE, NAME_PAYMENT_TYPE,
+    #: CODE_REJECT_REASON, NAME_CLIENT_TYPE, NAME_GOODS_CATEGORY, NAME_PORTFOLIO,
+    #: NAME_PRODUCT_TYPE, NAME_SELLER_INDUSTRY, NAME_YIELD_GROUP; POS_CASH_balance
+    #: NAME_CONTRACT_STATUS on a few rows of the full file), and no column uses them as a genuine
+    #: level. Declaring them for every text column, rather than for the columns where they
+    #: happen to occur in one extract, keeps a marker that appears elsewhere in new data from
+    #: silently becoming a category. What "not applicable" said is not lost: XAP reject reasons
+    #: are the approved applications (NAME_CONTRACT_STATUS), XAP loan purposes the non-cash
+    #: loans (NAME_CONTRACT_TYPE), and such rows still count in every share's denominator.
+    #: bureau_balance STATUS "X" is not among them: the contract describes it as a status class
+    #: of its own ("status unknown"), reported by the bureau.
+    missing_labels: tuple[str, ...] = ()
 
     @property
     def holds_days(self) -> bool:
@@ -79,6 +113,11 @@ class Table:
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
+
+    @property
+    def missing_labels(self) -> dict[str, tuple[str, ...]]:
+        """Column -> labels that mean "no value" in it (only columns that declare some)."""
+        return {c.name: c.missing_labels for c in self.columns if c.missing_labels}
 
 
 _APPLICATION_TRAIN_COLUMNS: tuple[tuple[str, Kind], ...] = (
@@ -345,7 +384,15 @@ def _described(
         for tab, row, text, special in description_rows()
         if tab == description_table
     }
-    return tuple(Column(name, kind, *notes.get(name, ("", ""))) for name, kind in spec)
+    return tuple(
+        Column(
+            name,
+            kind,
+            *notes.get(name, ("", "")),
+            missing_labels=MISSING_CATEGORIES if kind is Kind.TEXT else (),
+        )
+        for name, kind in spec
+    )
 
 
 def _table(

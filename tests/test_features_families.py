@@ -59,6 +59,8 @@ def test_application_ratios_ext_sources_and_codes() -> None:
         "SK_ID_CURR": 1,
         "TARGET": 0,
         "CODE_GENDER": "F",
+        "NAME_INCOME_TYPE": "Working",
+        "ORGANIZATION_TYPE": "Business Entity Type 3",
         "AMT_INCOME_TOTAL": 100_000.0,
         "AMT_CREDIT": 200_000.0,
         "AMT_ANNUITY": 10_000.0,
@@ -76,13 +78,20 @@ def test_application_ratios_ext_sources_and_codes() -> None:
         "SK_ID_CURR": 2,
         "TARGET": 1,
         "CODE_GENDER": "M",
+        "NAME_INCOME_TYPE": "Pensioner",
+        "ORGANIZATION_TYPE": "XNA",
         "DAYS_BIRTH": -25_000,
         "DAYS_EMPLOYED": 365243,
         "EXT_SOURCE_1": 0.1,
         "EXT_SOURCE_2": 0.4,
         "EXT_SOURCE_3": 0.6,
     }
-    newcomer = {"SK_ID_CURR": 3, "CODE_GENDER": "XNA", "AMT_INCOME_TOTAL": 0.0}
+    newcomer = {
+        "SK_ID_CURR": 3,
+        "CODE_GENDER": "XNA",
+        "NAME_INCOME_TYPE": "Student",
+        "AMT_INCOME_TOTAL": 0.0,
+    }
     rows = features({"application_train": [first, pensioner], "application_test": [newcomer]})
     one, two, three = rows[1], rows[2], rows[3]
     assert one["APP_CREDIT_TO_INCOME"] == 2.0
@@ -104,8 +113,14 @@ def test_application_ratios_ext_sources_and_codes() -> None:
     assert close(two["APP_EXT_SOURCE_WEIGHTED"], (2 * 0.1 + 0.4 + 3 * 0.6) / 6)
     # 365243 = "not employed" (pensioner): missing, not 1000 years of employment.
     assert two["DAYS_EMPLOYED"] is None and two["APP_EMPLOYED_TO_AGE"] is None
-    # Codes: levels fitted on application_train ("F", "M"); the test-only "XNA" is unknown.
-    assert (one["CODE_GENDER"], two["CODE_GENDER"], three["CODE_GENDER"]) == (0.0, 1.0, None)
+    # Codes: levels fitted on application_train ("Pensioner", "Working"); the test-only
+    # "Student" is unknown, hence missing.
+    codes = [r["NAME_INCOME_TYPE"] for r in (one, two, three)]
+    assert codes == [1.0, 0.0, None]
+    # XNA is Home Credit's "not available": missing, never a level of its own.
+    assert one["ORGANIZATION_TYPE"] == 0.0 and two["ORGANIZATION_TYPE"] is None
+    # CODE_GENDER is a protected attribute: no feature at all.
+    assert "CODE_GENDER" not in one
     # A zero income gives a missing ratio, not infinity.
     assert three["APP_CREDIT_TO_INCOME"] is None
 

@@ -16,7 +16,7 @@ from training.errors import DataError, UserFacingError
 from training.features import registry
 from training.features.online import features_for_records, tables_from_records
 from training.features.pipeline import build_features, feature_specs, fit_feature_state
-from training.features.state import FeatureState
+from training.features.state import STATE_VERSION, FeatureState
 
 DERIVED_KEYS = Path(__file__).resolve().parents[1] / "training/features/derived_keys.md"
 
@@ -40,7 +40,8 @@ def test_one_spec_per_feature_in_matrix_order(sample_state: FeatureState) -> Non
             assert spec.column in TABLES[spec.table], spec
     categorical = {s.name for s in specs if s.categorical}
     assert categorical == set(sample_state.categorical)
-    assert "CODE_GENDER" in categorical and "ORGANIZATION_TYPE" in categorical
+    assert "ORGANIZATION_TYPE" in categorical and "NAME_INCOME_TYPE" in categorical
+    assert "CODE_GENDER" not in categorical  # a protected attribute: never a model input
 
 
 def test_every_key_is_explained_in_derived_keys_md(sample_state: FeatureState) -> None:
@@ -59,7 +60,8 @@ def test_state_json_round_trip_and_version(sample_state: FeatureState) -> None:
     again = FeatureState.from_json(sample_state.to_json())
     assert again == sample_state
     assert again.side_levels("bureau", "CREDIT_ACTIVE")[:2] == ["Closed", "Active"]
-    newer = sample_state.to_json().replace('"version": 1', '"version": 99')
+    newer = sample_state.to_json().replace(f'"version": {STATE_VERSION}', '"version": 99')
+    assert newer != sample_state.to_json()
     with pytest.raises(UserFacingError, match="version 99"):
         FeatureState.from_json(newer)
 

@@ -43,7 +43,8 @@ def applicants(tables: Tables) -> pl.LazyFrame:
 
 
 def fit_categories(tables: Tables) -> dict[str, list[str]]:
-    """Levels of each application category, in label order, as seen in application_train."""
+    """Levels of each application category, in label order, as seen in application_train
+    (XNA/XAP are missing values, not levels: `table` reads them as null)."""
     train = table(tables, SOURCE)
     frame = train.select(
         [pl.col(c).drop_nulls().unique().sort().implode() for c in CATEGORICAL]
@@ -52,8 +53,10 @@ def fit_categories(tables: Tables) -> dict[str, list[str]]:
 
 
 def _rows(tables: Tables, state: FeatureState) -> pl.LazyFrame:
+    """The applicants' rows, without the excluded (protected) attributes: a feature that still
+    read one would fail here rather than use it (see training.features.protected)."""
     clean = [days(c).alias(c) for c in FIELDS if TABLES[SOURCE].column(c).holds_days]
-    return applicants(tables).with_columns(clean)
+    return applicants(tables).with_columns(clean).drop(state.excluded)
 
 
 def _ext(i: int) -> pl.Expr:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from shared.tables import DAYS_SENTINEL
+from shared.tables import DAYS_SENTINEL, TABLES
 from training.data.reader import Tables
 from training.data.schema import polars_schema
 from training.features.spec import FeatureSpec
@@ -77,14 +77,28 @@ class Family:
 
 
 def table(tables: Tables, name: str) -> pl.LazyFrame:
-    """A table, or an empty one with the contract's schema when the source has none of it.
+    """A table as the features read it, or an empty one with the contract's schema when the
+    source has none of it.
 
     An applicant with no bureau rows and a folder without credit_card_balance.csv are the same
-    case for the features: zero rows.
+    case for the features: zero rows. Every family, the fitting of levels and the online path
+    read tables through here, so this is where the contract's missing-value labels (XNA, XAP:
+    `Column.missing_labels`) become missing, once for batch and online alike.
     """
-    if name in tables:
-        return tables[name]
-    return pl.LazyFrame(schema=polars_schema(name))
+    if name not in tables:
+        return pl.LazyFrame(schema=polars_schema(name))
+    return tables[name].with_columns(_unmarked(name))
+
+
+def _unmarked(name: str) -> list[pl.Expr]:
+    """Each text column with its "no value" labels turned into nulls."""
+    return [
+        pl.when(pl.col(column).is_in(labels))
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.col(column))
+        .alias(column)
+        for column, labels in TABLES[name].missing_labels.items()
+    ]
 
 
 def days(column: str) -> pl.Expr:

@@ -16,7 +16,7 @@ import polars as pl
 
 from shared.tables import CLIENT_ID, TABLES
 from training.data.reader import Tables
-from training.features import application, registry
+from training.features import application, protected, registry
 from training.features.family import Family, Feature, table
 from training.features.spec import FeatureSpec
 from training.features.state import FeatureState
@@ -78,12 +78,16 @@ def fit_feature_state(
     *,
     families: Iterable[str] | None = None,
     min_level_rows: int = MIN_LEVEL_ROWS,
+    exclude: Iterable[str] = (),
 ) -> FeatureState:
     """Learns category codes and share levels from application_train clients only.
 
     `families` restricts the families computed (application is always included);
-    `min_level_rows` is lowered only by tests on hand-made tables of a few rows.
+    `min_level_rows` is lowered only by tests on hand-made tables of a few rows; `exclude`
+    adds application fields to the protected attributes no feature is built on
+    (shared.tables.PROTECTED_ATTRIBUTES always applies; an unknown name is an error).
     """
+    excluded = protected.excluded_attributes(exclude)
     chosen = registry.select(families)
     one_hot = [pair for family in chosen for pair in family.one_hot]
     provisional = FeatureState(
@@ -91,6 +95,7 @@ def fit_feature_state(
         feature_names=[],
         categorical=application.fit_categories(tables),
         levels=fit_levels(tables, one_hot, min_rows=min_level_rows),
+        excluded=excluded,
     )
     specs = feature_specs(provisional)
     names = [s.name for s in specs]
@@ -102,6 +107,7 @@ def fit_feature_state(
         feature_names=names,
         categorical={s.name: provisional.categorical[s.name] for s in specs if s.categorical},
         levels=provisional.levels,
+        excluded=excluded,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from training.features import credit_card, installments, pos_cash, previous
+from training.features import credit_card, installments, pos_cash, previous, protected
 from training.features.application import APPLICATION
 from training.features.bureau import BALANCE_FAMILY, BUREAU_FAMILY
 from training.features.family import Family, Feature
@@ -45,11 +45,21 @@ def select(names: Iterable[str] | None = None) -> tuple[Family, ...]:
 
 
 def declared(state: FeatureState) -> list[tuple[Family, list[list[Feature]]]]:
-    """Each family with its blocks' features, built once per state (see FeatureState.memo)."""
+    """Each family with its blocks' features, built once per state (see FeatureState.memo).
+
+    Features built on an excluded (protected) attribute are dropped here, the one place every
+    consumer goes through: the fitted names, the batch matrix, the online path, the catalogue.
+    """
 
     def make() -> list[tuple[Family, list[list[Feature]]]]:
         return [
-            (family, [block.features(state) for block in family.blocks])
+            (
+                family,
+                [
+                    protected.allowed(family, block.features(state), state.excluded)
+                    for block in family.blocks
+                ],
+            )
             for family in select(state.families)
         ]
 

@@ -3,17 +3,22 @@
 Everything that would otherwise depend on "the data we happened to see" is fixed here once, on
 application_train: the codes of application categoricals and the levels of side-table categories
 that get one-hot shares. Scoring one applicant then needs only this state and that applicant's
-rows, so a client's features never depend on other clients.
+rows, so a client's features never depend on other clients. The state also carries the policy
+the features were built under (the protected attributes no feature may use), so the online path
+applies exactly the policy of training.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from shared.tables import APPLICATION_TABLES, CLIENT_ID, PROTECTED_ATTRIBUTES, TABLES, TARGET
 
 #: Bumped when the meaning of a stored state changes; a model trained on another version is refused.
-STATE_VERSION = 1
+#: 2: protected attributes excluded (`excluded`), XNA/XAP read as missing (no longer levels).
+STATE_VERSION = 2
 
 
 class FeatureState(BaseModel):
@@ -30,9 +35,28 @@ class FeatureState(BaseModel):
     categorical: dict[str, list[str]]
     #: Side table -> category column -> levels that get a share column, most frequent first.
     levels: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    #: Application fields no feature is built on (shared.tables.PROTECTED_ATTRIBUTES plus the
+    #: user's --exclude-attribute), in contract order. See training.features.protected.
+    excluded: list[str] = Field(default_factory=lambda: list(PROTECTED_ATTRIBUTES))
     #: Per-process memo of what is derived from the state (the declared expressions): building
     #: 700 Polars expressions costs ~10 ms, too much to repeat for every online applicant.
     _memo: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @field_validator("excluded")
+    @classmethod
+    def _keeps_the_policy(cls, names: list[str]) -> list[str]:
+        """A state (hand-edited, or from a bundle) may add exclusions, never drop the default."""
+        dropped = [name for name in PROTECTED_ATTRIBUTES if name not in names]
+        if dropped:
+            raise ValueError(
+                f"excluded attributes {names} leave out {dropped}, which are never model inputs "
+                "(shared.tables.PROTECTED_ATTRIBUTES)"
+            )
+        fields = TABLES[APPLICATION_TABLES[0]]
+        unknown = [n for n in names if n not in fields or n in (CLIENT_ID, TARGET)]
+        if unknown:
+            raise ValueError(f"excluded attribute {unknown[0]!r} is not an application field")
+        return names
 
     def __eq__(self, other: object) -> bool:
         # The memo is a cache, not part of what was fitted.
