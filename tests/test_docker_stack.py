@@ -1,14 +1,17 @@
 """The Docker images and the compose stack, for real.
 
 Lint tests (hadolint, `docker-compose config`, lock files up to date) run wherever their tool is
-installed. The `docker` tests need the engine: on these machines (no Docker Hub, no container
-bridge) `../shared/tools/docker-standin.sh` provides it, and the session fixture runs it when the
-daemon is not up yet. They build the three images (`docker build --network host`), check that
-they run as a non-root user and print their sizes, then bring the stack up with the
-host-networking override on free ports, let the one-shot trainer job generate 3,000 synthetic
-applicants and train, call /v1/predict with the generated API key, start a second API replica
-sharing the same volumes (horizontal scaling: its predictions land in the same audit trail),
-load the dashboard page, and tear everything down, volumes included.
+installed. The `docker` tests run wherever a Docker engine answers `docker info`; on machines
+without one (no Docker Hub, no container bridge) `../shared/tools/docker-standin.sh` provides it,
+and the session fixture runs it when it exists and no engine answers. Without either they skip,
+saying so. Compose is `docker-compose` or the `docker compose` plugin.
+
+They build the three images (`docker build --network host`), check that they run as a non-root
+user and print their sizes, then bring the stack up with the host-networking override on free
+ports, let the one-shot trainer job generate 3,000 synthetic applicants and train, call
+/v1/predict with the generated API key, start a second API replica sharing the same volumes
+(horizontal scaling: its predictions land in the same audit trail), load the dashboard page, and
+tear everything down, volumes included.
 """
 
 from __future__ import annotations
@@ -31,9 +34,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDIN = Path(__file__).resolve().parents[2] / "shared/tools/docker-standin.sh"
-#: Debian's client matches the stand-in's engine (a newer client may default to BuildKit/buildx).
-DOCKER = "/usr/bin/docker" if Path("/usr/bin/docker").is_file() else shutil.which("docker")
-COMPOSE = shutil.which("docker-compose")
 HADOLINT = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
 TAG = "test"
 IMAGES = {
@@ -42,11 +42,6 @@ IMAGES = {
     "dashboard": ("Dockerfile.dashboard", None, f"scoring-dashboard:{TAG}"),
 }
 NON_ROOT_UID = "10001"
-
-needs_compose = pytest.mark.skipif(COMPOSE is None, reason="docker-compose is not installed")
-needs_standin = pytest.mark.skipif(
-    not STANDIN.is_file(), reason=f"docker stand-in script not found at {STANDIN}"
-)
 
 
 def run(command: list[str], *, timeout: float = 600, check: bool = True, **kwargs: object):
@@ -59,6 +54,32 @@ def run(command: list[str], *, timeout: float = 600, check: bool = True, **kwarg
             f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         )
     return result
+
+
+def docker_client() -> str | None:
+    """Debian's client when installed: it matches the stand-in's engine (a newer client may
+    default to BuildKit/buildx). Otherwise the one on PATH. Looked up when needed: the stand-in
+    installs it during the session."""
+    return "/usr/bin/docker" if Path("/usr/bin/docker").is_file() else shutil.which("docker")
+
+
+def compose_command() -> list[str] | None:
+    """`docker-compose`, else the `docker compose` plugin of the client, else None."""
+    standalone = shutil.which("docker-compose")
+    if standalone is not None:
+        return [standalone]
+    client = docker_client()
+    if client is not None:
+        plugin = run([client, "compose", "version"], check=False, timeout=30)
+        if plugin.returncode == 0:
+            return [client, "compose"]
+    return None
+
+
+COMPOSE = compose_command()
+needs_compose = pytest.mark.skipif(
+    COMPOSE is None, reason="neither docker-compose nor the docker compose plugin is installed"
+)
 
 
 def free_port() -> int:
@@ -104,8 +125,9 @@ def compose_config(tmp_path: Path, *files: str, env: dict[str, str] | None = Non
     No `files`: what a plain `docker compose up` reads (docker-compose.yml + the override)."""
     env_file = tmp_path / "empty.env"
     env_file.write_text("")
-    command = [COMPOSE, "--env-file", str(env_file), *(a for f in files for a in ("-f", f))]
-    result = run([*command, "config"], cwd=ROOT, env=compose_environment(env or {}))  # type: ignore[list-item]
+    assert COMPOSE is not None
+    command = [*COMPOSE, "--env-file", str(env_file), *(a for f in files for a in ("-f", f))]
+    result = run([*command, "config"], cwd=ROOT, env=compose_environment(env or {}))
     return yaml.safe_load(result.stdout)
 
 
@@ -153,20 +175,41 @@ def test_hostnet_override_puts_every_service_on_the_host_network(tmp_path: Path)
 # --- the real stack -----------------------------------------------------------------------------
 
 
-def docker_is_up() -> bool:
-    return DOCKER is not None and run([DOCKER, "info"], check=False, timeout=30).returncode == 0
+def engine_answers(client: str | None) -> bool:
+    """Whether a Docker engine answers this client (any engine: local, remote, rootless)."""
+    return client is not None and run([client, "info"], check=False, timeout=30).returncode == 0
 
 
 @pytest.fixture(scope="session")
 def docker() -> str:
-    """The docker client, after starting the stand-in engine if needed (it is idempotent)."""
-    if not docker_is_up():
-        if os.geteuid() != 0:
-            pytest.fail(f"the Docker engine is not running; run {STANDIN} as root first")
-        run(["bash", str(STANDIN)], timeout=900)
-    assert docker_is_up(), "the Docker engine did not come up"
-    assert DOCKER is not None
-    return DOCKER
+    """The client of a Docker engine that answers `docker info`. When none answers, the stand-in
+    is started if it exists (it is idempotent; needs root); without it the docker tests skip."""
+    client = docker_client()
+    if engine_answers(client):
+        assert client is not None
+        return client
+    if not STANDIN.is_file():
+        found = f"client {client}" if client else "no docker client"
+        pytest.skip(
+            f"needs a Docker engine: `docker info` gets no answer ({found}) and there is no "
+            f"stand-in script at {STANDIN}"
+        )
+    if os.geteuid() != 0:
+        pytest.fail(f"the Docker engine is not running; run {STANDIN} as root first")
+    run(["bash", str(STANDIN)], timeout=900)
+    client = docker_client()
+    assert engine_answers(client), f"the Docker engine did not come up after {STANDIN}"
+    assert client is not None
+    return client
+
+
+@pytest.fixture(scope="session")
+def compose(docker: str) -> list[str]:
+    """The compose command, looked up once the engine is up (the stand-in installs it)."""
+    command = compose_command()
+    if command is None:
+        pytest.skip("needs compose: neither docker-compose nor the docker compose plugin found")
+    return command
 
 
 @pytest.fixture(scope="session")
@@ -185,7 +228,6 @@ def images(docker: str) -> dict[str, str]:
 
 @pytest.mark.docker
 @pytest.mark.slow
-@needs_standin
 def test_images_run_as_non_root_carry_no_secret_and_report_sizes(
     docker: str, images: dict[str, str]
 ) -> None:
@@ -210,6 +252,7 @@ def test_images_run_as_non_root_carry_no_secret_and_report_sizes(
 
 @dataclass
 class Stack:
+    command: list[str]
     project: str
     api_url: str
     dashboard_url: str
@@ -217,10 +260,11 @@ class Stack:
     files: tuple[str, ...] = ("docker-compose.yml", "docker-compose.hostnet.yml")
 
     def compose(self, *arguments: str, timeout: float = 600, check: bool = True):
-        command = [COMPOSE, "-p", self.project, "--env-file", self.environment["_ENV_FILE"]]
+        command = [*self.command, "-p", self.project]
+        command += ["--env-file", self.environment["_ENV_FILE"]]
         command += [a for f in self.files for a in ("-f", f)]
         return run(
-            [*command, *arguments],  # type: ignore[list-item]
+            [*command, *arguments],
             cwd=ROOT,
             env=self.environment,
             timeout=timeout,
@@ -257,7 +301,10 @@ def call(url: str, key: str, body: dict | None = None) -> object:
 
 @pytest.fixture(scope="module")
 def stack(
-    docker: str, images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    docker: str,
+    compose: list[str],
+    images: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
     api_port, dashboard_port = free_port(), free_port()
     env_file = tmp_path_factory.mktemp("compose") / "empty.env"
@@ -276,7 +323,11 @@ def stack(
         }
     )
     stack = Stack(
-        project, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{dashboard_port}", environment
+        compose,
+        project,
+        f"http://127.0.0.1:{api_port}",
+        f"http://127.0.0.1:{dashboard_port}",
+        environment,
     )
     started = time.monotonic()
     try:
@@ -295,8 +346,6 @@ def stack(
 
 @pytest.mark.docker
 @pytest.mark.slow
-@needs_standin
-@needs_compose
 def test_stack_trains_serves_scales_and_tears_down(stack: Stack, docker: str) -> None:
     trainer = stack.compose("ps", "-q", "trainer").stdout.strip()
     state = json.loads(run([docker, "inspect", trainer]).stdout)[0]["State"]

@@ -295,7 +295,8 @@ def test_api_outage_is_said_plainly_and_the_page_recovers(
         page.screenshot(path=str(screenshots / "api-down.png"), full_page=True)
 
         api_process = start_api(sample_bundle, api_port, tmp_path)
-        wait_until(f"http://127.0.0.1:{api_port}/ready", api_process, 90, tmp_path / "api.log")
+        api_log = tmp_path / f"api-{api_port}.log"  # where start_api writes it
+        wait_until(f"http://127.0.0.1:{api_port}/ready", api_process, 90, api_log)
         page.wait_for_function(READY_JS, arg=CLIENT_PANELS, timeout=30_000)
         assert page.locator("#api-banner").get_attribute("hidden") is not None
         assert page.locator("#decision-panel [role=alert]").count() == 0
