@@ -23,16 +23,23 @@ Layout::
 A version folder is written under a temporary name and renamed into place, and `current` is
 replaced last, so a reader sees either the previous bundle or the complete new one. Nothing in a
 bundle is pickled: a bundle is data, and loading it must never execute code.
+
+A version is named `<UTC time>-<data fingerprint 8>-<manifest digest 16>`. The manifest lists the
+sha256 of every other file and the name ends with the digest of the manifest, so the loader can
+check that the version in service is, byte for byte, the one training wrote: an edited manifest
+(a threshold raised, say), an edited, missing, extra or linked file is refused. What that does
+and does not protect against: docs/bundle-integrity.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import numpy as np
@@ -85,8 +92,12 @@ CLIENT_FOLD_COLUMN = "FOLD"
 #: feature of the same name (the feature may be recoded, the raw field is as the file wrote it).
 RAW_PREFIX = "RAW_"
 
-#: Version folder names: a timestamp and a fingerprint, never a path.
+#: Version folder names: `<UTC time>-<data fingerprint 8>-<manifest digest>`, never a path.
 _VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+#: Hex characters of the manifest digest that end a version name (64 bits: see manifest_digest).
+MANIFEST_DIGEST_CHARS = 16
 
 
 class BundleError(Exception):
@@ -397,9 +408,14 @@ class LoadedBundle:
 
 
 def resolve_version(model_dir: Path) -> Path:
-    """The version folder `model_dir` designates: itself if it holds a manifest, else `current`."""
+    """The version folder `model_dir` designates: itself if it holds a manifest, else `current`.
+
+    A symlinked version folder is refused: the folder's name is the version the audit trail
+    records, and a link could make one name serve another folder's content.
+    """
     model_dir = Path(model_dir)
     if (model_dir / MANIFEST_FILE).is_file():
+        _refuse_symlink(model_dir, "version folder")
         return model_dir
     if not model_dir.is_dir():
         raise BundleError(f"model folder {model_dir} does not exist")
@@ -411,13 +427,47 @@ def resolve_version(model_dir: Path) -> Path:
         )
     name = check_version_name(current.read_text("utf-8").strip())
     folder = model_dir / name
+    _refuse_symlink(folder, "version folder")
     if not folder.is_dir():
         raise BundleError(f"{current} names version {name!r} but folder {folder} is missing")
     return folder
 
 
-def read_manifest(folder: Path) -> Manifest:
+def _refuse_symlink(path: Path, what: str) -> None:
+    if path.is_symlink():
+        raise BundleError(
+            f"{what} {path} is a symbolic link; a bundle must be a real folder of regular "
+            "files (copy it instead of linking it)"
+        )
+
+
+def canonical_json(document: Any) -> bytes:
+    """One byte string per JSON value: sorted keys, no spaces, UTF-8 (what the digest hashes)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def manifest_digest(document: dict[str, Any]) -> str:
+    """sha256 of the canonical manifest JSON without its `version` field.
+
+    The version name ends with its first MANIFEST_DIGEST_CHARS characters, so the name the API
+    serves and the audit trail records stands for this exact manifest, and through the
+    manifest's `files` for the exact bytes of every other file.
+    """
+    return hashlib.sha256(
+        canonical_json({k: v for k, v in document.items() if k != "version"})
+    ).hexdigest()
+
+
+def version_digest(version: str) -> str:
+    """The manifest digest a version name carries (its last '-'-separated part)."""
+    return version.rsplit("-", 1)[-1]
+
+
+def _read_manifest_document(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST_FILE
+    _refuse_symlink(path, "manifest")
     if not path.is_file():
         raise BundleError(f"missing file {MANIFEST_FILE} in bundle {folder}")
     try:
@@ -430,24 +480,107 @@ def read_manifest(folder: Path) -> Manifest:
             f"unsupported bundle format_version {found!r} in {path}; this software reads "
             f"format_version {FORMAT_VERSION} (retrain with this version, or upgrade)"
         )
+    return raw
+
+
+def _validated(folder: Path, raw: dict[str, Any]) -> Manifest:
     try:
         return Manifest.model_validate(raw)
     except ValidationError as error:
-        raise BundleError(f"{path} does not match the manifest schema: {error}") from error
+        raise BundleError(
+            f"{folder / MANIFEST_FILE} does not match the manifest schema: {error}"
+        ) from error
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of a version folder, schema-checked (not yet verified: see load_bundle)."""
+    return _validated(folder, _read_manifest_document(folder))
+
+
+def verify_manifest(folder: Path, raw: dict[str, Any]) -> None:
+    """The manifest is the one training wrote: its digest is in the version name, which is the
+    folder's name (the name `current` points at)."""
+    version = raw.get("version")
+    expected = manifest_digest(raw)[:MANIFEST_DIGEST_CHARS]
+    if not isinstance(version, str) or version_digest(version) != expected:
+        raise BundleError(
+            f"{MANIFEST_FILE} in bundle {folder} was modified after training: its content "
+            f"digest is {expected}, but its version {version!r} ends with "
+            f"{version_digest(str(version))!r} (a version name ends with the digest of its "
+            "manifest; a bundle written before this check must be retrained)"
+        )
+    if folder.name != version:
+        raise BundleError(
+            f"bundle folder {folder} is named {folder.name!r} but its manifest is version "
+            f"{version!r}; a version folder must keep its version as its name"
+        )
+
+
+def _safe_relative(name: str) -> bool:
+    path = PurePosixPath(name)
+    return (
+        bool(name)
+        and "\\" not in name
+        and not path.is_absolute()
+        and all(part not in ("", ".", "..") for part in name.split("/"))
+    )
+
+
+def _folder_contents(folder: Path) -> set[str]:
+    """Relative paths of every regular file under `folder`; refuses links and special files."""
+    found: set[str] = set()
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                relative = Path(entry.path).relative_to(folder).as_posix()
+                if entry.is_symlink():
+                    raise BundleError(
+                        f"{relative} in bundle {folder} is a symbolic link; a bundle holds only "
+                        "regular files"
+                    )
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    found.add(relative)
+                else:
+                    raise BundleError(
+                        f"{relative} in bundle {folder} is not a regular file; a bundle holds "
+                        "only regular files"
+                    )
+    return found
 
 
 def verify_files(folder: Path, manifest: Manifest) -> None:
-    """Every expected file present and unchanged since training wrote it."""
+    """Exactly the files the manifest lists, each a regular file unchanged since training.
+
+    A file the manifest does not list is refused too: nothing may sit in a version folder that
+    the version's name does not vouch for.
+    """
     for name in BUNDLE_FILES:
         if name not in manifest.files:
             raise BundleError(f"manifest in {folder} lists no sha256 for required file {name}")
-    for name, expected in manifest.files.items():
-        path = (folder / name).resolve()
-        if folder.resolve() not in path.parents:
+    for name in manifest.fold_models:
+        if name not in manifest.files:
+            raise BundleError(
+                f"manifest in {folder} lists fold model {name} but no sha256 for it in `files`"
+            )
+    for name in manifest.files:
+        if not _safe_relative(name) or name == MANIFEST_FILE:
             raise BundleError(f"manifest in {folder} names a file outside the bundle: {name!r}")
-        if not path.is_file():
+    present = _folder_contents(folder)
+    unlisted = sorted(present - set(manifest.files) - {MANIFEST_FILE})
+    if unlisted:
+        raise BundleError(
+            f"file {unlisted[0]} in bundle {folder} is not listed in its manifest"
+            + (f" (nor are {', '.join(unlisted[1:])})" if len(unlisted) > 1 else "")
+            + "; a version folder holds only the files training wrote"
+        )
+    for name, expected in manifest.files.items():
+        if name not in present:
             raise BundleError(f"missing file {name} in bundle {folder}")
-        found = sha256_file(path)
+        found = sha256_file(folder / name)
         if found != expected:
             raise BundleError(
                 f"hash mismatch for {name} in bundle {folder}: the file was modified or "
@@ -458,11 +591,14 @@ def verify_files(folder: Path, manifest: Manifest) -> None:
 def load_bundle(model_dir: Path, *, verify: bool = True) -> LoadedBundle:
     """The bundle in service under `model_dir` (or the version folder given), verified.
 
-    Raises BundleError naming the missing file, the altered file, the unsupported format version
-    or the missing `current`. `verify=False` skips the hashes (for tools that only list bundles).
+    Raises BundleError naming the missing, altered, unlisted or linked file, an edited manifest,
+    the unsupported format version or the missing `current`. `verify=False` skips the integrity
+    checks (for tools that only list bundles); see docs/bundle-integrity.md for what they cover.
     """
     folder = resolve_version(Path(model_dir))
-    manifest = read_manifest(folder)
+    raw = _read_manifest_document(folder)
+    manifest = _validated(folder, raw)
     if verify:
+        verify_manifest(folder, raw)
         verify_files(folder, manifest)
     return LoadedBundle(root=folder, manifest=manifest)

@@ -6,32 +6,23 @@ sub-folder down, as an unzipped download often is), at the Kaggle archive
 `<table>.parquet` files. Everything downstream only wants "the file for table X and its format",
 so this module reduces all of these to a `DataSource`.
 
-Zip archives are extracted, not streamed. Polars can only scan seekable files lazily, and the
-biggest member (bureau_balance.csv, ~360 MB in the full data set) must not be inflated into
-Python memory; reading it through `zipfile` would also mean re-inflating it on every pass (the
-validator makes two or three). So each member that is needed is copied out once, in 16 MB blocks,
-into a cache folder `<archive name>.extracted/` next to the archive (or, when that folder cannot
-be written, under the system temp folder). Each member is written to a temporary file then
-renamed, so an interrupted extraction never leaves a half-written CSV that a later run would
-trust; a small manifest records each member's CRC-32 and size so that a replaced archive is
-re-extracted while an unchanged one is not.
+Zip archives are extracted, not streamed (see `training.data.extraction` for why, and for the
+rules that decide when an earlier extraction may be reused).
+
+Every `TableFile` is one file the reader will open; `OpenedTables.inputs` turns that list into
+the data fingerprint, so the fingerprint covers exactly the files read.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from shared.tables import DESCRIPTION_FILE, TABLES
+from shared.tables import APPLICATION_TABLES, DESCRIPTION_FILE, SIDE_TABLES, TABLES
+from training.data.extraction import default_cache_dir, extract_members
 from training.errors import DataError
 from training.progress import Progress
 
@@ -42,8 +33,8 @@ EXPECTED_SOURCE = (
     "a folder holding the Kaggle CSV files (application_train.csv, bureau.csv, ...), "
     "the Kaggle archive home-credit-default-risk.zip, or a folder of <table>.parquet files"
 )
-_MANIFEST = ".manifest.json"
-_BLOCK = 16 * 1024 * 1024
+#: What `open_tables` needs by default: application_test is only used for scoring new clients.
+REQUIRED_TABLES: tuple[str, ...] = (APPLICATION_TABLES[0], *SIDE_TABLES)
 
 
 @dataclass(frozen=True)
@@ -55,6 +46,14 @@ class TableFile:
     format: Format
     #: How messages name the file: the path, or `archive.zip/member.csv` for an archive member.
     display: str
+    #: sha256 of the content when already known and checked (an archive member's verified copy);
+    #: None for a file in a folder, hashed when the fingerprint is asked for.
+    sha256: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The file's name relative to the folder holding the tables (what the fingerprint uses)."""
+        return self.path.name
 
 
 @dataclass(frozen=True)
@@ -204,60 +203,6 @@ def _member_dir(members: list[zipfile.ZipInfo]) -> str:
     return with_tables[0]
 
 
-def default_cache_dir(archive: Path) -> Path:
-    """`<archive stem>.extracted/` beside the archive, or a temp folder when that is read-only."""
-    beside = archive.parent / f"{archive.stem}.extracted"
-    try:
-        beside.mkdir(exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=beside, prefix=".probe."):
-            return beside
-    except OSError:
-        digest = hashlib.sha1(str(archive.resolve()).encode()).hexdigest()[:12]
-        fallback = Path(tempfile.gettempdir()) / "scoring-extracted" / f"{archive.stem}-{digest}"
-        fallback.mkdir(parents=True, exist_ok=True)
-        return fallback
-
-
-def _read_manifest(folder: Path) -> dict[str, dict[str, int]]:
-    try:
-        data = json.loads((folder / _MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _extract_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, label: str
-) -> None:
-    """Copy one member out in blocks, to a temp file first so `target` is never half-written."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, archive.open(info) as member:
-            shutil.copyfileobj(member, out, _BLOCK)
-        os.replace(tmp, target)
-    except zipfile.BadZipFile as error:
-        raise DataError(
-            f"the archive member is damaged ({error})",
-            file=label,
-            expected="an archive that unzips cleanly (download it again)",
-        ) from error
-    finally:  # after a successful rename there is nothing left to remove
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-
-
 def _resolve_zip(
     archive_path: Path,
     names: Iterable[str] | None,
@@ -286,35 +231,55 @@ def _resolve_zip(
         }
         chosen, descriptions = _pick(in_folder)
         wanted = set(TABLES) if names is None else set(names)
-        cache = cache_dir or default_cache_dir(archive_path)
-        cache.mkdir(parents=True, exist_ok=True)
-        manifest = _read_manifest(cache)
-        files: dict[str, TableFile] = {}
-        to_extract = [(t, n) for t, (n, _) in chosen.items() if t in wanted]
+        needed = {n: in_folder[n] for t, (n, _) in chosen.items() if t in wanted}
         if descriptions:
-            to_extract.append(("", descriptions))
-        for table, member_name in to_extract:
-            info = in_folder[member_name]
-            target = cache / member_name
-            label = f"{archive_path.name}/{info.filename}"
-            stamp = {"crc": info.CRC, "size": info.file_size}
-            fresh = (
-                manifest.get(member_name) == stamp
-                and target.exists()
-                and target.stat().st_size == info.file_size
+            needed[descriptions] = in_folder[descriptions]
+        cache = cache_dir or default_cache_dir(archive_path)
+        copies = extract_members(archive_path, archive, needed, cache, progress=progress)
+        files = {
+            table: TableFile(
+                table,
+                copies[member].path,
+                fmt,
+                f"{archive_path.name}/{in_folder[member].filename}",
+                sha256=copies[member].sha256,
             )
-            if not fresh:
-                if progress:
-                    progress.say(f"extracting {label} ({info.file_size / 1e6:,.0f} MB) to {cache}")
-                _extract_member(archive, info, target, label)
-                manifest[member_name] = stamp
-                _write_atomically(cache / _MANIFEST, json.dumps(manifest, indent=1))
-            if table:
-                files[table] = TableFile(table, target, chosen[table][1], label)
+            for table, (member, fmt) in chosen.items()
+            if table in wanted
+        }
     return DataSource(
         origin=archive_path,
         kind="zip",
         folder=cache,
         files=files,
         descriptions=cache / descriptions if descriptions else None,
+    )
+
+
+def required_tables(names: Iterable[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(tables that must be present, tables read when present)."""
+    if names is None:
+        return REQUIRED_TABLES, (APPLICATION_TABLES[1],)
+    wanted = tuple(dict.fromkeys(names))
+    unknown = [n for n in wanted if n not in TABLES]
+    if unknown:
+        raise DataError(
+            f"unknown table name(s): {', '.join(unknown)}",
+            expected=f"names among {', '.join(TABLES)}",
+        )
+    return wanted, ()
+
+
+def missing_file_error(source: DataSource, missing: list[str]) -> DataError:
+    """One message for all the required files that are absent."""
+    shown = [source.expected_display(t) for t in missing]
+    if len(shown) == 1:
+        return DataError(
+            "required file not found",
+            file=shown[0],
+            expected=f"{TABLES[missing[0]].file_name} or {missing[0]}.parquet in the data folder",
+        )
+    return DataError(
+        f"{len(shown)} required files not found: {', '.join(shown)}",
+        expected="the seven Kaggle tables (application_train and the six side tables)",
     )

@@ -26,15 +26,15 @@ from typing import Any
 import polars as pl
 
 from shared.tables import CLIENT_ID, TABLES, TARGET, Kind, Table
-from training.data.reader import (
-    UTF8_EXPECTED,
-    file_columns,
+from training.data.schema import polars_schema
+from training.data.sources import (
+    DataSource,
+    TableFile,
     missing_file_error,
     required_tables,
-    scan_file,
+    resolve_source,
 )
-from training.data.schema import polars_schema
-from training.data.sources import DataSource, TableFile, resolve_source
+from training.data.table_files import UTF8_EXPECTED, file_columns, scan_file
 from training.errors import DataError
 from training.progress import Progress
 

@@ -1,14 +1,18 @@
-"""Writing a bundle so that no reader ever sees half of one.
+"""Writing a bundle so that no reader ever sees half of one, nor an edited one.
 
-The version folder is filled under MODEL_DIR/.tmp-<version>, every file is fsynced, the
+The version folder is filled under MODEL_DIR/.tmp-<name>, every file is fsynced, the
 manifest (with each file's sha256) is written last inside it, the folder is renamed into place,
 and only then is MODEL_DIR/current replaced (temp file + rename). A crash at any point leaves
 the previous bundle in service and, at worst, a .tmp- folder to delete.
+
+The folder's name, which is the version, ends with the digest of the manifest
+(`shared.bundle.manifest_digest`), so the loader can tell an edited manifest from the one
+written here (docs/bundle-integrity.md).
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -20,44 +24,47 @@ from shared.bundle import (
     BUNDLE_FILES,
     CURRENT_FILE,
     FORMAT_VERSION,
+    MANIFEST_DIGEST_CHARS,
     MANIFEST_FILE,
     Manifest,
     check_version_name,
+    manifest_digest,
     sha256_file,
 )
-from shared.tables import TABLES
+from training.data.reader import OpenedTables, open_tables
 
 
-def data_fingerprint(path: Path) -> str:
-    """sha256 over the input tables: for each file sorted by name, its name, size and content.
+def data_fingerprint(data: Path | OpenedTables) -> str:
+    """The fingerprint of the files the model is trained on (see training.data.fingerprint).
 
-    The full content is hashed (a few seconds for the full 2.5 GB of CSV) rather than a sample
-    of it, so two data sets that differ in a single row never share a fingerprint. Only the
-    table files the reader uses count (a README next to them does not change the model).
+    Pass the tables `open_tables` returned: the fingerprint is then made from the very files
+    they were read from. A path is opened the same way first (same files, same result).
     """
-    path = Path(path)
-    if path.is_file():
-        files = [path]
-    else:
-        files = []
-        for name, table in TABLES.items():
-            for candidate in (path / f"{name}.parquet", path / table.file_name):
-                if candidate.is_file():
-                    files.append(candidate)
-                    break
-    digest = hashlib.sha256()
-    for file in sorted(files, key=lambda f: f.name):
-        digest.update(f"{file.name}\0{file.stat().st_size}\0".encode())
-        with file.open("rb") as handle:
-            while block := handle.read(1 << 22):
-                digest.update(block)
-    return digest.hexdigest()
+    tables = data if isinstance(data, OpenedTables) else open_tables(Path(data))
+    return tables.fingerprint
 
 
 def version_name(fingerprint: str, now: datetime | None = None) -> str:
-    """E.g. 20261127T213000Z-1a2b3c4d: sortable by time, tied to the data it was trained on."""
+    """The start of a version name, e.g. 20261127T213000Z-1a2b3c4d: sortable by time, tied to
+    the data it was trained on. `write_bundle` appends the manifest digest."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     return f"{moment:%Y%m%dT%H%M%SZ}-{fingerprint[:8]}"
+
+
+def sealed_manifest(prefix: str, fields: dict[str, Any]) -> tuple[Manifest, str]:
+    """The manifest with its final version `<prefix>-<digest>`, and its JSON text.
+
+    The digest is taken over the JSON exactly as written (parsed back), which is what the loader
+    recomputes, so a float that JSON renders differently from Python cannot make them disagree.
+    """
+    draft = Manifest.model_validate({**fields, "version": prefix})
+    digest = manifest_digest(json.loads(draft.model_dump_json()))[:MANIFEST_DIGEST_CHARS]
+    version = check_version_name(f"{prefix}-{digest}")
+    manifest = draft.model_copy(update={"version": version})
+    text = manifest.model_dump_json(indent=2)
+    if manifest_digest(json.loads(text))[:MANIFEST_DIGEST_CHARS] != digest:
+        raise RuntimeError("manifest digest changed when the version was set (writer bug)")
+    return manifest, text
 
 
 def _fsync_file(path: Path) -> None:
@@ -91,18 +98,17 @@ def write_bundle(
     *,
     make_current: bool = True,
 ) -> Path:
-    """Writes MODEL_DIR/<version> atomically and returns its path.
+    """Writes MODEL_DIR/<version>-<manifest digest> atomically and returns its path.
 
-    `write_files(folder)` writes every file of BUNDLE_FILES into `folder`; this function adds
+    `version` is the start of the name (see `version_name`); the folder's name, which is the
+    bundle's version, is only known once the manifest is. `write_files(folder)` writes every
+    file of BUNDLE_FILES (and any fold models) into `folder`; this function adds
     format_version, version and the file hashes to `manifest_fields`, validates the manifest
     against the shared schema (so a writer bug fails here, not in the API), and publishes.
     """
     model_dir = Path(model_dir)
     check_version_name(version)
     model_dir.mkdir(parents=True, exist_ok=True)
-    final = model_dir / version
-    if final.exists():
-        raise FileExistsError(f"bundle version {final} already exists")
     tmp = model_dir / f".tmp-{version}"
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -114,23 +120,21 @@ def write_bundle(
             raise RuntimeError(f"bundle writer did not produce {', '.join(missing)}")
         files = sorted(p for p in tmp.rglob("*") if p.is_file() and p.name != MANIFEST_FILE)
         hashes = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in files}
-        manifest = Manifest.model_validate(
-            {
-                **manifest_fields,
-                "format_version": FORMAT_VERSION,
-                "version": version,
-                "files": hashes,
-            }
-        )
-        (tmp / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        fields = {**manifest_fields, "format_version": FORMAT_VERSION, "files": hashes}
+        manifest, text = sealed_manifest(version, fields)
+        final = model_dir / manifest.version
+        if final.exists():
+            raise FileExistsError(f"bundle version {final} already exists")
+        (tmp / MANIFEST_FILE).write_text(text, encoding="utf-8")
         for p in [*files, tmp / MANIFEST_FILE]:
             _fsync_file(p)
-        _fsync_dir(tmp)
+        for folder in {p.parent for p in files}:
+            _fsync_dir(folder)
         os.replace(tmp, final)
         _fsync_dir(model_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if make_current:
-        replace_current(model_dir, version)
+        replace_current(model_dir, manifest.version)
     return final
