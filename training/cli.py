@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("training.commands.train", "train the model and publish a bundle"),
     "evaluate": ("training.commands.evaluate", "score a labelled data set: AUC, cost, confusion"),
     "score": ("training.commands.score", "batch-score every applicant to CSV or Parquet"),
+    "monitor": ("training.commands.monitor", "drift of new applications against the training data"),
     "features": ("training.commands.features", "compute the per-client feature matrix"),
     "dashboard": ("training.commands.dashboard", "run the advisor dashboard (talks to the API)"),
     "serve": ("training.commands.serve", "run the scoring API (FastAPI under uvicorn)"),
