@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 import queue
 import sqlite3
 import threading
@@ -23,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.contract import AuditRecord
+
+log = logging.getLogger("api.audit")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS served (
@@ -87,9 +90,9 @@ def connect(path: Path, *, autocheckpoint: bool = True) -> sqlite3.Connection:
     return connection
 
 
-def _row(entry: Entry, now: str) -> tuple[object, ...]:
+def _row(entry: Entry) -> tuple[object, ...]:
+    """An entry's columns after `time` (the writer prepends the commit time)."""
     return (
-        now,
         entry.endpoint,
         entry.model_version,
         entry.caller,
@@ -107,7 +110,27 @@ _INSERT = (
     "probability, decision, threshold, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-_Waiter = tuple[list[Entry], asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+
+def _entries_write(entries: Sequence[Entry]) -> Write:
+    return Write(_INSERT, [_row(e) for e in entries], stamped=True)
+
+
+@dataclass(frozen=True)
+class Write:
+    """One statement and its parameter rows, for the writer thread to commit.
+
+    The audit trail, the advisors' decisions (api/decisions.py) and the monitored feature rows
+    (api/monitoring.py) share this one writer, connection and file, so every record the API
+    keeps is durable on the same terms. `stamped`: each row gets the commit time prepended.
+    """
+
+    sql: str
+    rows: Sequence[tuple[object, ...]]
+    stamped: bool = False
+
+
+#: The writes of one request, and how to tell it they are committed (None: nobody waits).
+_Waiter = tuple[list[Write], asyncio.AbstractEventLoop | None, "asyncio.Future[None] | None"]
 
 
 class AuditLog:
@@ -146,27 +169,47 @@ class AuditLog:
         finally:
             connection.close()
 
-    def _commit(self, entries: Sequence[Entry]) -> None:
+    def _commit(self, writes: Sequence[Write]) -> None:
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         with self._lock:
             self._connection.execute("BEGIN IMMEDIATE")
             try:
-                self._connection.executemany(_INSERT, [_row(e, now) for e in entries])
+                for write in writes:
+                    rows = [(now, *r) for r in write.rows] if write.stamped else write.rows
+                    self._connection.executemany(write.sql, rows)
                 self._connection.execute("COMMIT")
             except BaseException:
                 self._connection.execute("ROLLBACK")
                 raise
 
+    def ensure_schema(self, script: str) -> None:
+        """Creates the tables of another record kind in this file (idempotent)."""
+        with self._lock:
+            self._connection.executescript(script)
+
+    def write(self, writes: Sequence[Write]) -> None:
+        """Commits `writes` (one transaction) from the calling thread."""
+        self._commit(writes)
+
     def record(self, entries: Sequence[Entry]) -> None:
         """Inserts and COMMITS the entries (one transaction) from the calling thread."""
-        self._commit(entries)
+        self._commit([_entries_write(entries)])
 
     async def record_async(self, entries: Sequence[Entry]) -> None:
         """Returns once the entries are committed by the writer thread (grouped with others)."""
+        await self.write_async([_entries_write(entries)])
+
+    async def write_async(self, writes: Sequence[Write]) -> None:
+        """Returns once `writes` are committed (one transaction, grouped with others)."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        self._queue.put((list(entries), loop, done))
+        self._queue.put((list(writes), loop, done))
         await done
+
+    def submit(self, writes: Sequence[Write]) -> None:
+        """Queues `writes` for the next group commit without waiting for it (records that no
+        caller is promised, such as monitoring statistics); a failure is logged."""
+        self._queue.put((list(writes), None, None))
 
     def _write_loop(self) -> None:
         while True:
@@ -185,11 +228,14 @@ class AuditLog:
                 batch.append(item)
             error: BaseException | None = None
             try:
-                self._commit([entry for entries, _, _ in batch for entry in entries])
+                self._commit([write for writes, _, _ in batch for write in writes])
             except BaseException as failure:  # reported to every waiting request
                 error = failure
+                if all(done is None for _, _, done in batch):
+                    log.error("monitoring records could not be committed: %s", failure)
             for _, loop, done in batch:
-                loop.call_soon_threadsafe(_settle, done, error)
+                if loop is not None and done is not None:
+                    loop.call_soon_threadsafe(_settle, done, error)
 
     def close(self) -> None:
         self._queue.put(None)

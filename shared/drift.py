@@ -168,6 +168,16 @@ class DriftReport(_Strict):
     )
 
 
+class DriftHistoryPoint(_Strict):
+    """Score PSI of the rows scored in one time bucket (live monitoring's trend)."""
+
+    start: str
+    end: str
+    n: int
+    score_psi: float
+    status: Status
+
+
 def status_of(psi: float) -> Status:
     if psi >= PSI_ACT:
         return "act"

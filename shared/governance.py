@@ -177,7 +177,8 @@ class DecisionRequest(_Strict):
 class DecisionRecord(_Strict):
     """One recorded final decision, with what the model said at that moment."""
 
-    id: int
+    #: Random identifier given when the decision is recorded (a UUID, hex).
+    id: str
     time: datetime
     client_id: int
     final_decision: Decision

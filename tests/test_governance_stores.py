@@ -1,0 +1,175 @@
+"""The API's governance stores on a real SQLite file: advisors' decisions and monitored rows
+share the audit trail's writer, survive a restart, and stay bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from api.audit import AuditLog, Entry, read_records
+from api.decisions import DecisionLog, as_csv, read_decisions, summary
+from api.errors import InvalidInput
+from api.monitoring import LiveMonitor
+from shared.bundle import FeatureEntry
+from shared.governance import DecisionRequest
+from training.governance.drift import build_drift_reference
+
+NAMES = ["a", "b"]
+
+
+def _decide(log: DecisionLog, body: DecisionRequest, model_decision: str = "refuse") -> object:
+    return asyncio.run(
+        log.record(
+            body,
+            model_decision=model_decision,
+            probability=0.3,
+            threshold=0.1,
+            model_version="v1",
+            model="fold-2",
+            caller="advisor-app",
+        )
+    )
+
+
+def test_override_needs_reason_and_comment(tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    try:
+        log = DecisionLog(audit)
+        with pytest.raises(InvalidInput) as refused:
+            _decide(log, DecisionRequest(client_id=1, final_decision="grant"))
+        assert {d.field for d in refused.value.details} == {"reason_code", "comment"}
+        with pytest.raises(InvalidInput, match="comment"):
+            _decide(
+                log,
+                DecisionRequest(
+                    client_id=1, final_decision="grant", reason_code="guarantee", comment="  "
+                ),
+            )
+        followed = _decide(log, DecisionRequest(client_id=1, final_decision="refuse"))
+        assert not followed.override and followed.reason_code is None
+        assert list(read_decisions(audit.path)) == [followed]  # refused ones left no record
+    finally:
+        audit.close()
+
+
+def test_unknown_reason_code_is_refused_by_the_request_model() -> None:
+    with pytest.raises(ValueError, match="unknown reason_code 'vibes'"):
+        DecisionRequest(client_id=1, final_decision="grant", reason_code="vibes")
+
+
+def test_decisions_survive_a_restart_and_export_safely(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    audit = AuditLog(path)
+    body = DecisionRequest(
+        client_id=7,
+        final_decision="grant",
+        reason_code="guarantee",
+        comment="=HYPERLINK(1) parent guarantor",
+    )
+    recorded = _decide(DecisionLog(audit), body)
+    _decide(DecisionLog(audit), DecisionRequest(client_id=8, final_decision="refuse"))
+    audit.close()  # a new process would open the file afresh
+    reopened = AuditLog(path)
+    try:
+        records = list(read_decisions(DecisionLog(reopened).path))
+        assert records[0] == recorded and records[0].override
+        assert (records[0].model_decision, records[0].model, records[0].caller) == (
+            "refuse",
+            "fold-2",
+            "advisor-app",
+        )
+        csv_text = "".join(as_csv(iter(records)))
+        assert "'=HYPERLINK(1) parent guarantor" in csv_text  # no formula for spreadsheets
+        stats = summary(iter(records))
+        assert (stats.total, stats.overrides, stats.override_rate) == (2, 1, 0.5)
+        assert [(c.key, c.count) for c in stats.by_reason] == [("guarantee", 1)]
+        assert [(c.key, c.count) for c in stats.by_direction] == [("grant", 1), ("refuse", 0)]
+    finally:
+        reopened.close()
+
+
+def test_audit_entries_still_committed_with_their_time(tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    before = datetime.now(UTC)
+    entry = Entry("predict", "v1", "app", 5, None, 0.2, "refuse", 0.1, 1.5)
+    asyncio.run(audit.record_async([entry]))
+    audit.record([entry])
+    audit.close()
+    records = list(read_records(audit.path))
+    assert len(records) == 2 and all(r.time >= before for r in records)
+    assert records[0].client_id == 5 and records[0].decision == "refuse"
+
+
+def _reference() -> object:
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.normal(size=5000), rng.exponential(size=5000)])
+    p = 1 / (1 + np.exp(-(x[:, 0] - 2)))
+    y = (rng.random(5000) < p).astype(np.int8)
+    entries = [FeatureEntry(name=n) for n in NAMES]
+    return build_drift_reference(x, entries, p, y, NAMES, oof_auc=0.7), x, p
+
+
+def _flush(audit: AuditLog) -> None:
+    """Waits until everything queued before is committed (the writer keeps queue order)."""
+    asyncio.run(audit.write_async([]))
+
+
+def test_live_rows_give_a_report_survive_restarts_and_ignore_other_versions(
+    tmp_path: Path,
+) -> None:
+    reference, x, p = _reference()
+    path = tmp_path / "audit.sqlite"
+    audit = AuditLog(path)
+    monitor = LiveMonitor(audit, reference, NAMES, "v1")
+    for start in range(0, 600, 100):
+        monitor.observe(x[start : start + 100], p[start : start + 100])
+    LiveMonitor(audit, reference, NAMES, "v0").observe(x[:50] * 10, p[:50])
+    _flush(audit)
+    audit.close()
+    reopened = AuditLog(path)
+    try:
+        monitor = LiveMonitor(reopened, reference, NAMES, "v1")
+        window = monitor.window()
+        assert window.values.shape == (600, 2)
+        np.testing.assert_array_equal(window.values, x[:600].astype(np.float32))
+        report = monitor.report()
+        assert report.n == 600 and report.source == "live" and report.status == "ok"
+        assert report.window_start is not None and report.window_end >= report.window_start
+        shifted = x[:300] + np.array([2.0, 0.0])
+        monitor.observe(shifted, 1 / (1 + np.exp(-(shifted[:, 0] - 2))))
+        _flush(reopened)
+        since = datetime.fromisoformat(report.window_end) + timedelta(microseconds=1)
+        drifted = monitor.report(since=since)
+        assert drifted.n == 300 and drifted.status == "act"
+        assert drifted.features[0].name == "a"
+        history = monitor.history(bucket_hours=24)
+        assert sum(point.n for point in history) == 900
+    finally:
+        reopened.close()
+
+
+def test_live_window_is_bounded_in_rows_and_age(tmp_path: Path) -> None:
+    reference, x, p = _reference()
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    try:
+        monitor = LiveMonitor(audit, reference, NAMES, "v1", max_rows=250, max_days=1)
+        for start in range(0, 1000, 100):
+            monitor.observe(x[start : start + 100], p[start : start + 100])
+        _flush(audit)
+        assert monitor.window().values.shape[0] == 250  # the newest 250 only
+        np.testing.assert_array_equal(monitor.window().values[-1], x[999].astype(np.float32))
+        old = (datetime.now(UTC) - timedelta(days=2)).isoformat(timespec="microseconds")
+        with sqlite3.connect(audit.path) as connection:
+            connection.execute("UPDATE monitored SET time = ? WHERE id <= 900", (old,))
+        assert monitor.window().values.shape[0] == 100  # too old for the window
+        monitor.prune()
+        with sqlite3.connect(audit.path) as connection:
+            kept = connection.execute("SELECT COUNT(*) FROM monitored").fetchone()[0]
+        assert kept == 100  # the file does not grow without bound either
+    finally:
+        audit.close()
