@@ -4,9 +4,11 @@ audit trail surviving a kill -9 in the middle of a load."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -75,6 +77,44 @@ def test_altered_bundle_stops_start_up_with_a_clear_message(
     result = _serve(copy, tmp_path)
     assert result.returncode == 2
     assert "hash mismatch for reference.json" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _raise_threshold(folder: Path) -> None:
+    manifest = folder / "manifest.json"
+    raw = json.loads(manifest.read_text())
+    raw["threshold"] = 0.954
+    manifest.write_text(json.dumps(raw, indent=2))
+
+
+def _add_unlisted_file(folder: Path) -> None:
+    (folder / "notes.txt").write_text("dropped here by hand")
+
+
+def _link_version_folder(folder: Path) -> None:
+    real = folder.parent.parent / "elsewhere"
+    folder.rename(real)
+    folder.symlink_to(real, target_is_directory=True)
+
+
+@pytest.mark.parametrize(
+    ("alter", "message"),
+    [
+        (_raise_threshold, "manifest.json in bundle"),
+        (_add_unlisted_file, "file notes.txt in bundle"),
+        (_link_version_folder, "is a symbolic link"),
+    ],
+    ids=["threshold edited", "unlisted file", "symlinked version"],
+)
+def test_untrustworthy_bundle_stops_start_up(
+    sample_bundle: Path, tmp_path: Path, alter: Callable[[Path], None], message: str
+) -> None:
+    copy = tmp_path / "models"
+    shutil.copytree(sample_bundle, copy)
+    alter(copy / (copy / "current").read_text().strip())
+    result = _serve(copy, tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 

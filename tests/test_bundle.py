@@ -336,6 +336,12 @@ def test_fold_models_are_hashed_and_required(tmp_path: Path) -> None:
         load_bundle(tmp_path)
 
 
+def test_writer_refuses_a_listed_fold_model_it_did_not_write(tmp_path: Path) -> None:
+    fields = {**_fields(), "fold_models": [fold_model_file(0), fold_model_file(2)]}
+    with pytest.raises(RuntimeError, match=r"did not produce folds/fold-2\.txt"):
+        write_bundle(tmp_path, PREFIX, fields, _write_with_folds)
+
+
 def test_listed_fold_model_without_hash_is_refused(model_dir: Path, version: str) -> None:
     folder = model_dir / version
     manifest = read_manifest(folder)

@@ -115,7 +115,8 @@ def write_bundle(
     tmp.mkdir()
     try:
         write_files(tmp)
-        missing = [name for name in BUNDLE_FILES if not (tmp / name).is_file()]
+        listed = [*BUNDLE_FILES, *manifest_fields.get("fold_models", [])]
+        missing = [name for name in listed if not (tmp / name).is_file()]
         if missing:
             raise RuntimeError(f"bundle writer did not produce {', '.join(missing)}")
         files = sorted(p for p in tmp.rglob("*") if p.is_file() and p.name != MANIFEST_FILE)
