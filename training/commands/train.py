@@ -27,6 +27,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--threads", type=int, default=None, help="LightGBM threads (default 2)")
     parser.add_argument(
+        "--exclude-attribute",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=(
+            "application field never used as a model input, besides CODE_GENDER (always "
+            "excluded); repeatable, e.g. --exclude-attribute DAYS_BIRTH "
+            "(docs/protected-attributes.md)"
+        ),
+    )
+    parser.add_argument(
         "--mlflow",
         metavar="URI",
         nargs="?",
@@ -66,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.max_rounds is not None:
         options["max_rounds"] = args.max_rounds
+    if args.exclude_attribute:
+        from training.model.feature_bridge import check_excluded
+
+        check_excluded(args.exclude_attribute)  # a typo fails now, not after reading the data
+        options["exclude_attributes"] = tuple(args.exclude_attribute)
     try:
         config = TrainConfig(**options)
     except ValidationError as error:

@@ -78,3 +78,6 @@ class TrainConfig(BaseModel):
     shap_rows: int = Field(20_000, ge=100)
     #: Histogram bins of the dashboard's population reference.
     reference_bins: int = Field(30, ge=5, le=200)
+    #: Application fields excluded from the model in addition to the protected attributes of
+    #: shared.tables.PROTECTED_ATTRIBUTES (always excluded); `--exclude-attribute NAME`.
+    exclude_attributes: tuple[str, ...] = ()

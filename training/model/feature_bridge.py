@@ -9,6 +9,7 @@ identically (a condition for the probabilities in clients.parquet to match what 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,25 @@ class FeatureMatrix:
     names: list[str]
 
 
-def fit_state(tables: dict[str, pl.LazyFrame]) -> Any:
+def fit_state(tables: dict[str, pl.LazyFrame], excluded: Iterable[str] = ()) -> Any:
+    """The fitted feature state; `excluded` adds application fields to the protected
+    attributes no feature is built on (shared.tables.PROTECTED_ATTRIBUTES always applies)."""
     from training.features.pipeline import fit_feature_state
 
-    return fit_feature_state(tables)
+    return fit_feature_state(tables, exclude=excluded)
+
+
+def protected_attributes(state: Any) -> list[str]:
+    """The application fields the state's features were built without (for the manifest)."""
+    return list(state.excluded)
+
+
+def check_excluded(names: Iterable[str]) -> list[str]:
+    """The policy `names` would give, raising a clear error on an unknown column: lets
+    `scoring train` refuse a typo before reading any data."""
+    from training.features.protected import excluded_attributes
+
+    return excluded_attributes(names)
 
 
 def feature_names(state: Any) -> list[str]:

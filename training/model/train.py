@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -41,6 +41,7 @@ from shared.bundle import (
     REFERENCE_FILE,
     CostCurve,
     ModelMetrics,
+    ProxyCheck,
 )
 from shared.tables import CLIENT_ID, TARGET
 from training.errors import DataError, UserFacingError
@@ -52,6 +53,8 @@ from training.model.config import TrainConfig
 from training.model.cv import cross_validate, refit
 from training.model.importance import shap_importance
 from training.model.metrics import evaluate, summary_line
+from training.model.proxy import proxy_checks
+from training.model.proxy import report_lines as proxy_report_lines
 from training.model.reference import build_reference, text_codes
 from training.model.threshold import choose_threshold
 from training.progress import Progress
@@ -69,6 +72,8 @@ class TrainResult:
     ids: np.ndarray
     fold_aucs: list[float]
     refit_rounds: int
+    #: How well the served features predict each protected attribute (training.model.proxy).
+    proxy_checks: list[ProxyCheck] = field(default_factory=list)
 
 
 def library_versions() -> dict[str, str]:
@@ -146,7 +151,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         )
 
     with progress.stage("fitting feature state"):
-        state = feature_bridge.fit_state(tables)
+        state = feature_bridge.fit_state(tables, config.exclude_attributes)
         names = feature_bridge.feature_names(state)
         categorical = feature_bridge.categorical_names(state)
         levels = feature_bridge.categorical_levels(state)
@@ -166,6 +171,19 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
             f"fold AUCs {', '.join(f'{a:.4f}' for a in cv.fold_aucs)}; "
             f"refit rounds {cv.refit_rounds}"
         )
+
+    with progress.stage("proxy check of the protected attributes"):
+        proxies, notes = proxy_checks(
+            train_m.x,
+            names,
+            categorical,
+            train_raw,
+            feature_bridge.protected_attributes(state),
+            seed=config.seed,
+            threads=config.lightgbm.num_threads,
+        )
+        for line in [*proxy_report_lines(proxies), *notes]:
+            progress.say(line)
 
     with progress.stage("calibration and threshold"):
         calibration = choose_calibration(y, cv.oof, seed=config.seed)
@@ -265,6 +283,8 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
                 "training_params": json.loads(json.dumps(training_params)),
                 "n_train": int(y.size),
                 "default_rate": float(y.mean()),
+                "protected_attributes": feature_bridge.protected_attributes(state),
+                "proxy_checks": proxies,
             },
             write_files,
         )
@@ -277,6 +297,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         ids=train_m.ids,
         fold_aucs=cv.fold_aucs,
         refit_rounds=cv.refit_rounds,
+        proxy_checks=proxies,
     )
 
 
@@ -285,4 +306,5 @@ def report_lines(result: TrainResult) -> list[str]:
     lines = [f"bundle {result.version} written to {result.bundle}"]
     lines += [summary_line(name, m) for name, m in result.metrics.items()]
     lines.append(f"cost-optimal threshold {result.threshold:.3f}")
+    lines += proxy_report_lines(result.proxy_checks)
     return lines
