@@ -140,6 +140,9 @@ def scale_bundle(source: Path, out: Path, clients: int, rounds: int, seed: int =
         for name in BUNDLE_FILES:
             if name not in (MODEL_FILE, CLIENTS_FILE):
                 shutil.copy(bundle.path(name), folder / name)
+        for name in manifest.fold_models:  # listed, so hashed and required by the loader
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(bundle.path(name), folder / name)
         booster.save_model(str(folder / MODEL_FILE))
         pq.write_table(scaled, folder / CLIENTS_FILE, compression="zstd")
 
