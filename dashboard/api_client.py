@@ -29,6 +29,8 @@ from shared.contract import (
     WhatIfFields,
     WhatIfResult,
 )
+from shared.drift import DriftHistory, DriftReport
+from shared.governance import DecisionRecord, DecisionSummary, FairnessReport, ReasonCodes
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -124,6 +126,16 @@ class ApiClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
     ) -> ModelT:
+        response = self._send(method, path, params=params, json=json)
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError) as error:
+            raise ApiError(ApiErrorKind.BAD_RESPONSE, response.status_code) from error
+
+    def _send(
+        self, method: str, path: str, *, params: dict[str, Any] | None, json: Any = None
+    ) -> requests.Response:
+        """The API's successful response; any failure as ApiError."""
         try:
             response = self._session.request(
                 method,
@@ -143,10 +155,7 @@ class ApiClient:
                 response.status_code,
                 _error_detail(response),
             )
-        try:
-            return model.model_validate(response.json())
-        except (ValueError, ValidationError) as error:
-            raise ApiError(ApiErrorKind.BAD_RESPONSE, response.status_code) from error
+        return response
 
     # ------------------------------------------------------------------ endpoints
 
@@ -195,3 +204,37 @@ class ApiClient:
     def what_if(self, client_id: int, changes: dict[str, float]) -> WhatIfResult:
         body = {"client_id": int(client_id), "changes": changes}
         return self._request("POST", "/v1/what-if", WhatIfResult, json=body)
+
+    # ------------------------------------------------------------------ governance
+
+    def fairness(self) -> FairnessReport:
+        return self._request("GET", "/v1/model/fairness", FairnessReport)
+
+    def model_card(self) -> str:
+        """The model card's Markdown text."""
+        response = self._send("GET", "/v1/model/card", params={"format": "md"})
+        return response.text
+
+    def drift(self) -> DriftReport:
+        return self._request("GET", "/v1/monitoring/drift", DriftReport)
+
+    def drift_history(self, bucket_hours: float = 24) -> DriftHistory:
+        params = {"bucket_hours": bucket_hours}
+        return self._request("GET", "/v1/monitoring/drift/history", DriftHistory, params=params)
+
+    def decision_reasons(self) -> ReasonCodes:
+        return self._request("GET", "/v1/decisions/reasons", ReasonCodes)
+
+    def decision_summary(self) -> DecisionSummary:
+        return self._request("GET", "/v1/decisions/summary", DecisionSummary)
+
+    def record_decision(
+        self, client_id: int, final_decision: str, reason_code: str | None, comment: str
+    ) -> DecisionRecord:
+        body = {
+            "client_id": int(client_id),
+            "final_decision": final_decision,
+            "reason_code": reason_code,
+            "comment": comment,
+        }
+        return self._request("POST", "/v1/decisions", DecisionRecord, json=body)

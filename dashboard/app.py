@@ -11,7 +11,14 @@ from pathlib import Path
 from dash import Dash
 
 from dashboard.api_client import ApiClient
-from dashboard.callbacks import client_page, compare_page, frame, model_page
+from dashboard.callbacks import (
+    client_page,
+    compare_page,
+    final_decision,
+    frame,
+    governance_page,
+    model_page,
+)
 from dashboard.i18n import translate
 from dashboard.layout.pages import HEALTH_POLL_MS, app_shell
 from shared.settings import DashboardSettings
@@ -71,4 +78,6 @@ def create_app(
     client_page.register(app, api)
     compare_page.register(app, api)
     model_page.register(app, api)
+    governance_page.register(app, api)
+    final_decision.register(app, api)
     return app

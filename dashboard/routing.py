@@ -4,6 +4,8 @@
 /client/100002         the client's decision, reasons, card and what-if
 /client/100002/compare the client compared with others
 /model                 how the model works
+/model/card            the model card (from the bundle)
+/governance            fairness, drift and overrides (risk officers)
 /?client=100002        same as /client/100002 (links from other tools)
 """
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs
 
-Page = Literal["home", "client", "compare", "model", "not_found"]
+Page = Literal["home", "client", "compare", "model", "card", "governance", "not_found"]
 MAX_CLIENT_ID = 2_147_483_647
 
 
@@ -41,6 +43,10 @@ def parse_route(pathname: str | None, search: str | None = None) -> Route:
         return Route("home")
     if parts == ["model"]:
         return Route("model")
+    if parts == ["model", "card"]:
+        return Route("card")
+    if parts == ["governance"]:
+        return Route("governance")
     if parts[0] == "client" and len(parts) in (2, 3):
         client_id = _client_id(parts[1])
         if client_id is None:

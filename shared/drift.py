@@ -178,6 +178,13 @@ class DriftHistoryPoint(_Strict):
     status: Status
 
 
+class DriftHistory(_Strict):
+    """Score PSI per time bucket, oldest first."""
+
+    bucket_hours: float
+    points: list[DriftHistoryPoint]
+
+
 def status_of(psi: float) -> Status:
     if psi >= PSI_ACT:
         return "act"

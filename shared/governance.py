@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 FAIRNESS_FILE = "fairness.json"
 MODEL_CARD_FILE = "model_card.md"
@@ -149,6 +149,12 @@ REASON_CODES: tuple[ReasonCode, ...] = (
     ),
     ReasonCode(code="other", label_fr="Autre motif (préciser)", label_en="Other (explain)"),
 )
+
+
+class ReasonCodes(RootModel[list[ReasonCode]]):
+    """The answer of GET /v1/decisions/reasons (a JSON list)."""
+
+
 REASON_CODE_VALUES = frozenset(r.code for r in REASON_CODES)
 MAX_COMMENT = 2_000
 

@@ -54,7 +54,15 @@ def test_every_callback_id_exists_in_the_shell_or_a_page() -> None:
     """Catches a renamed component that a callback still listens to."""
     app = make_app()
     known = _ids(app_shell("fr"))
-    for route in (Route("home"), Route("client", 1), Route("compare", 1), Route("model")):
+    pages = (
+        Route("home"),
+        Route("client", 1),
+        Route("compare", 1),
+        Route("model"),
+        Route("governance"),
+        Route("card"),
+    )
+    for route in pages:
         known |= _ids(page_for(route, "fr")[0])
     # Components the callbacks create (what-if fields use pattern-matching IDs, not strings).
     known |= {"decision-panel", "reasons-panel"}

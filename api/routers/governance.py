@@ -20,7 +20,7 @@ from api.errors import NotFound, NotReady
 from api.monitoring import LiveMonitor
 from api.routers import AUTH, errors
 from shared.contract import ErrorItem
-from shared.drift import DriftHistoryPoint, DriftReport
+from shared.drift import DriftHistory, DriftReport
 from shared.governance import (
     FAIRNESS_FILE,
     MODEL_CARD_FILE,
@@ -120,7 +120,7 @@ async def drift(
 
 @router.get(
     "/monitoring/drift/history",
-    response_model=list[DriftHistoryPoint],
+    response_model=DriftHistory,
     responses=errors(*AUTH, 404, 422),
     summary="Score PSI per time bucket of the live window (oldest first)",
 )
@@ -129,8 +129,9 @@ async def drift_history(
     _: Caller,
     since: Since = None,
     bucket_hours: Annotated[float, Query(gt=0, le=24 * 31)] = 24,
-) -> list[DriftHistoryPoint]:
-    return await run_in_threadpool(_monitor(service).history, since, bucket_hours)
+) -> DriftHistory:
+    points = await run_in_threadpool(_monitor(service).history, since, bucket_hours)
+    return DriftHistory(bucket_hours=bucket_hours, points=points)
 
 
 @router.get(

@@ -7,11 +7,14 @@ rather than a half-English page in front of a client.
 
 from __future__ import annotations
 
-from dashboard.i18n import en, fr
+from dashboard.i18n import en, fr, governance
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
-TABLES: dict[str, dict[str, str]] = {"fr": fr.TEXTS, "en": en.TEXTS}
+TABLES: dict[str, dict[str, str]] = {
+    "fr": {**fr.TEXTS, **governance.FR},
+    "en": {**en.TEXTS, **governance.EN},
+}
 LANGUAGE_NAMES: dict[str, str] = {"fr": "Français", "en": "English"}
 
 

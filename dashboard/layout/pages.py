@@ -8,6 +8,8 @@ from dash import dcc, html
 
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, translate
 from dashboard.layout.common import dropdown_labels, loading_panel, section, toggle_group
+from dashboard.layout.final_decision import final_decision_section
+from dashboard.layout.governance import card_page, governance_page
 from dashboard.layout.search import search_box
 from dashboard.routing import Route, client_path
 
@@ -70,6 +72,9 @@ def header_content(language: str) -> list[Any]:
                 [
                     html.Li(dcc.Link(translate("app.nav.search", language), href="/")),
                     html.Li(dcc.Link(translate("app.nav.model", language), href="/model")),
+                    html.Li(
+                        dcc.Link(translate("app.nav.governance", language), href="/governance")
+                    ),
                 ]
             ),
             **{"aria-label": translate("app.nav", language)},
@@ -134,6 +139,7 @@ def client_page(route: Route, language: str) -> list[Any]:
                     translate("decision.heading", language),
                     loading_panel("decision-panel", language),
                 ),
+                final_decision_section(language),
                 section(
                     "reasons",
                     translate("reasons.heading", language),
@@ -262,6 +268,10 @@ def page_for(route: Route, language: str) -> tuple[list[Any], str]:
         )
     if route.page == "model":
         return model_page(route, language), translate("title.model", language)
+    if route.page == "governance":
+        return governance_page(route, language), translate("title.governance", language)
+    if route.page == "card":
+        return card_page(route, language), translate("title.card", language)
     if route.page == "home":
         return home_page(language), translate("title.home", language)
     return not_found_page(language), translate("title.not_found", language)
