@@ -144,7 +144,9 @@ def read_decisions(path: Path, *, since: datetime | None = None) -> Iterator[Dec
     """Records in the order they were committed, from a connection of their own."""
     if not Path(path).is_file():
         return
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    # A streamed export advances this generator from whichever worker thread is free: one
+    # consumer at a time, but not always the thread that opened the connection.
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     try:
         exists = connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'"
