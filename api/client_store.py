@@ -6,6 +6,8 @@ and an ID is found by binary search), the IDs are a sorted int64 array, and thei
 are a second sorted array for type-ahead prefix search. The raw application fields (for the
 client card and what-if) stay in a columnar Arrow table read one row at a time, off the hot path.
 The matrix is filled a block of columns at a time so the peak memory stays near its final size.
+Each client's cross-fitting fold (FOLD, -1 for a test applicant) is kept as an int16 array: it
+names the model that scores that client (api/served_models.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shared.bundle import (
+    CLIENT_FOLD_COLUMN,
     CLIENT_ID_COLUMN,
     CLIENT_PROBABILITY_COLUMN,
     CLIENT_TARGET_COLUMN,
@@ -74,11 +77,19 @@ class ClientStore:
             del block
         del buffer
 
-        self.probability = _float_column(parquet, CLIENT_PROBABILITY_COLUMN, order)
+        #: Float64 as stored: the honest (out-of-fold) probability to the last bit, so the
+        #: population views show exactly what /v1/predict serves.
+        self.probability = _float_column(parquet, CLIENT_PROBABILITY_COLUMN, order, pa.float64())
         if CLIENT_TARGET_COLUMN in columns:
             self.target = _float_column(parquet, CLIENT_TARGET_COLUMN, order)
         else:
             self.target = np.full(n, np.nan, dtype=np.float32)
+        #: Cross-fitting fold of each training client, -1 for a client no model trained on.
+        self.fold: np.ndarray = (
+            _fold_column(parquet, order)
+            if CLIENT_FOLD_COLUMN in columns
+            else (np.full(n, -1, dtype=np.int16))
+        )
         raw_names = [c for c in parquet.schema_arrow.names if c.startswith(RAW_PREFIX)]
         raw = parquet.read(columns=raw_names)
         self.raw: pa.Table = raw if order is None else raw.take(pa.array(order))
@@ -119,7 +130,19 @@ class ClientStore:
         return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
 
 
-def _float_column(parquet: pq.ParquetFile, name: str, order: np.ndarray | None) -> np.ndarray:
-    column = parquet.read(columns=[name]).column(0).cast(pa.float32())
+def _fold_column(parquet: pq.ParquetFile, order: np.ndarray | None) -> np.ndarray:
+    """FOLD as int16, null (a test applicant) as -1."""
+    column = parquet.read(columns=[CLIENT_FOLD_COLUMN]).column(0).cast(pa.int16()).fill_null(-1)
+    values = column.to_numpy(zero_copy_only=False).astype(np.int16)
+    return values if order is None else values[order]
+
+
+def _float_column(
+    parquet: pq.ParquetFile,
+    name: str,
+    order: np.ndarray | None,
+    dtype: pa.DataType | None = None,
+) -> np.ndarray:
+    column = parquet.read(columns=[name]).column(0).cast(dtype or pa.float32())
     values = column.to_numpy(zero_copy_only=False)
     return values if order is None else values[order]

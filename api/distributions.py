@@ -6,6 +6,10 @@ The groups are computed once at start-up from the client store (an integer key p
 the member rows of each key), so a request only histograms one column over one group's rows.
 Population histograms come from reference.json (training applicants, as the model saw them); a
 feature the reference does not cover is histogrammed from the store's training rows instead.
+The probabilities of the bivariate view are the store's PROBABILITY column: out-of-fold for
+training clients (a model that never saw them), so "repaid" and "defaulted" clients are no more
+separated on screen than the model separates new clients; the client's own point is scored as
+/v1/predict scores it.
 """
 
 from __future__ import annotations
@@ -230,9 +234,10 @@ class Population:
                 client_id=client_id,
                 x=_none_if_nan(float(store.features[position, jx])),
                 y=_none_if_nan(float(store.features[position, jy])),
-                probability=float(
-                    scorer.probabilities(scorer.raw_scores(scorer.rows_for_clients([client_id])))[0]
-                ),
+                # Scored as /v1/predict scores it (a training client by its fold model).
+                probability=scorer.score(scorer.rows_for_clients([client_id]), [client_id], [None])[
+                    0
+                ].probability,
             )
         target = store.target[rows]
         return Bivariate(

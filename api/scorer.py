@@ -1,13 +1,19 @@
-"""Scoring without HTTP: find the client's features, run the raw booster, explain with TreeSHAP.
+"""Scoring without HTTP: find the client's features, pick the model that answers, run it, explain.
 
 Everything here is loaded once from a verified bundle and then only read, so any number of
 request threads can share one Scorer. The hot path (predict by ID) is a dict lookup, a row slice
-of a float32 matrix, one `Booster.predict` on a 1-row float64 array with one thread, and the
-stored calibration: no pandas, no Polars, no per-request allocation beyond that row.
+of a float32 matrix, one tree walk of one booster on a 1-row float64 array with one thread, and
+the stored calibration: no pandas, no Polars, no per-request allocation beyond that row.
 
-Explanations use LightGBM's own TreeSHAP (`pred_contrib=True`) on the same raw booster, so the
-contributions plus the base value add up exactly to the raw (log-odds) output the probability is
-computed from; calibration, when the bundle has one, is applied after that sum.
+Which booster answers (api/served_models.py): a training client is scored by the cross-fitting
+model that never saw it, so its probability is the out-of-fold one stored in the bundle; a test
+client or a JSON applicant by the refit model. Rows therefore travel with the index of their
+model (FeatureRows), and every response names it (`model`: "refit" or "fold-<k>").
+
+Explanations use LightGBM's own TreeSHAP (`pred_contrib=True`) on the same booster that scored
+the row, so the contributions plus that model's base value add up exactly to the raw (log-odds)
+output the probability is computed from; calibration, when the bundle has one, is applied after
+that sum.
 """
 
 from __future__ import annotations
@@ -19,13 +25,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 
 from api.client_store import ClientStore
 from api.errors import InvalidInput, NotFound, NotReady
-from api.fast_predict import FastPredictor
 from api.reasons import FeatureText, top_reasons
+from api.served_models import ServedModel, load_models, model_of_row
 from shared.bundle import BundleError, LoadedBundle
 from shared.catalogue import GROUP_LABELS, BusinessGroup, FeatureInfo
 from shared.category_labels import level_labels
@@ -57,6 +62,26 @@ def french_levels(name: str, levels: list[str] | None) -> list[str] | None:
 
 
 @dataclass(frozen=True)
+class FeatureRows:
+    """Feature rows (float64, model order) and, per row, the index of the model answering it
+    (into Scorer.models): the two travel together so no row is ever scored by another model."""
+
+    values: np.ndarray
+    models: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    @staticmethod
+    def stack(parts: list[FeatureRows]) -> FeatureRows:
+        if len(parts) == 1:
+            return parts[0]
+        return FeatureRows(
+            np.vstack([p.values for p in parts]), np.concatenate([p.models for p in parts])
+        )
+
+
+@dataclass(frozen=True)
 class Scored:
     """One scored row: what /predict returns and what the audit trail records."""
 
@@ -65,6 +90,8 @@ class Scored:
     probability: float
     decision: str
     raw: float
+    #: The model that answered: "refit" or "fold-<k>".
+    model: str
 
 
 def payload_digest(applicant: Applicant) -> str:
@@ -90,19 +117,20 @@ class Scorer:
         self.threshold = float(self.manifest.threshold)
         self.feature_names = self.manifest.feature_names
         self.index = {name: i for i, name in enumerate(self.feature_names)}
-        self.booster = lgb.Booster(model_file=str(bundle.model_path))
-        self.fast = FastPredictor.create(self.booster)
-        if self.booster.feature_name() != self.feature_names:
-            raise BundleError(
-                "model.txt features differ from the manifest's feature list "
-                f"({self.booster.num_feature()} in the model, {len(self.feature_names)} listed)"
-            )
+        #: The K fold models (index k = fold k), then the refit model (index K).
+        self.models: tuple[ServedModel, ...] = load_models(bundle)
+        self.refit_index = len(self.models) - 1
+        self.refit = self.models[self.refit_index]
         self.catalogue: dict[str, FeatureInfo] = bundle.catalogue().by_name()
         self.importance = bundle.importance()
         self.cost_curve = bundle.cost_curve()
         self.reference = bundle.reference()
         self.store = ClientStore(bundle.clients_path, self.feature_names)
         self.train_rows = np.flatnonzero(~np.isnan(self.store.target))
+        #: Model index of every store row: its fold model for a training client, else refit.
+        self.model_of_row = model_of_row(
+            self.store.fold, self.store.target, self.refit_index, bundle
+        )
         self.texts = [self._feature_text(name) for name in self.feature_names]
         groups = sorted({t.group for t in self.texts})
         self.group_names = groups
@@ -168,7 +196,7 @@ class Scorer:
 
     # ----------------------------------------------------------------- feature rows
 
-    def rows_for_clients(self, client_ids: list[int]) -> np.ndarray:
+    def rows_for_clients(self, client_ids: list[int]) -> FeatureRows:
         positions = []
         for client_id in client_ids:
             position = self.store.position(client_id)
@@ -178,7 +206,16 @@ class Scorer:
                     [ErrorItem(field="client_id", value=client_id, message="no such client")],
                 )
             positions.append(position)
-        return self.store.features[positions].astype(np.float64)
+        return FeatureRows(
+            self.store.features[positions].astype(np.float64), self.model_of_row[positions]
+        )
+
+    def rows_like_client(self, position: int, values: np.ndarray) -> FeatureRows:
+        """Rows derived from one known client (its own row, edited copies of it) to be scored by
+        the model that serves that client, so a what-if (or a recourse search) compares scores
+        of one model and a change reflects only the edited fields."""
+        values = np.atleast_2d(np.asarray(values, dtype=np.float64))
+        return FeatureRows(values, np.full(len(values), self.model_of_row[position]))
 
     def feature_state(self) -> Any:
         """The fitted FeatureState, loaded on first use (JSON applicants and what-if)."""
@@ -216,9 +253,11 @@ class Scorer:
                     )
                 ],
             ) from error
-        return frame.select(self.feature_names).to_numpy().astype(np.float64)
+        # Through float32, as training stored and fitted every feature (feature_bridge.align):
+        # the same applicant then gets the same value, and so the same tree path, by ID or JSON.
+        return frame.select(self.feature_names).to_numpy().astype(np.float32).astype(np.float64)
 
-    def rows_for_applicant(self, applicant: Applicant) -> np.ndarray:
+    def rows_for_applicant(self, applicant: Applicant) -> FeatureRows:
         """Every submitted side-table row belongs to the applicant: its SK_ID_CURR is set to the
         applicant's (a JSON applicant is one client; bureau_balance links through bureau)."""
         records = applicant.records()
@@ -233,14 +272,33 @@ class Scorer:
         rows = self.rows_for_records(records)
         if rows.shape[0] != 1:
             raise InvalidInput(f"the applicant produced {rows.shape[0]} feature rows, expected 1")
-        return rows
+        # No model saw a JSON applicant's outcome: the refit model, trained on everyone, answers.
+        return FeatureRows(rows, np.array([self.refit_index], dtype=np.int16))
 
     # ----------------------------------------------------------------- model
 
-    def raw_scores(self, rows: np.ndarray) -> np.ndarray:
-        if self.fast is not None and rows.shape[0] == 1:
-            return np.array([self.fast.raw(rows[0])])
-        return np.asarray(self.booster.predict(rows, raw_score=True, num_threads=1))
+    def _per_model(self, rows: FeatureRows, contributions: bool) -> np.ndarray:
+        """Each row through its own model: one call per model present in the batch."""
+
+        def run(model: ServedModel, values: np.ndarray) -> np.ndarray:
+            return model.contributions(values) if contributions else model.raw(values)
+
+        if len(rows) == 1:
+            return run(self.models[int(rows.models[0])], rows.values)
+        width = (len(self.feature_names) + 1,) if contributions else ()
+        out = np.empty((len(rows), *width), dtype=np.float64)
+        for index in np.unique(rows.models).tolist():
+            chosen = rows.models == index
+            out[chosen] = run(self.models[index], rows.values[chosen])
+        return out
+
+    def raw_scores(self, rows: FeatureRows) -> np.ndarray:
+        return self._per_model(rows, contributions=False)
+
+    def contributions(self, rows: FeatureRows) -> np.ndarray:
+        """(n, features + 1): TreeSHAP values in log-odds, the last column the base value of
+        the model that scored the row."""
+        return self._per_model(rows, contributions=True)
 
     def probabilities(self, raw: np.ndarray) -> np.ndarray:
         return self.manifest.calibration.apply(1.0 / (1.0 + np.exp(-raw)))
@@ -249,13 +307,14 @@ class Scorer:
         return "refuse" if probability >= self.threshold else "grant"
 
     def score(
-        self, rows: np.ndarray, ids: list[int | None], digests: list[str | None]
+        self, rows: FeatureRows, ids: list[int | None], digests: list[str | None]
     ) -> list[Scored]:
         raw = self.raw_scores(rows)
         probabilities = self.probabilities(raw)
+        names = [self.models[i].name for i in rows.models.tolist()]
         return [
-            Scored(cid, digest, float(p), self.decide(float(p)), float(r))
-            for cid, digest, p, r in zip(ids, digests, probabilities, raw, strict=True)
+            Scored(cid, digest, float(p), self.decide(float(p)), float(r), name)
+            for cid, digest, p, r, name in zip(ids, digests, probabilities, raw, names, strict=True)
         ]
 
     def prediction(self, scored: Scored) -> Prediction:
@@ -267,18 +326,12 @@ class Scorer:
             threshold=self.threshold,
             distance=scored.probability - self.threshold,
             model_version=self.version,
-            model="refit",
+            model=scored.model,
         )
 
-    def contributions(self, rows: np.ndarray) -> np.ndarray:
-        """(n, features + 1): TreeSHAP values in log-odds, the last column the base value."""
-        if self.fast is not None and rows.shape[0] == 1:
-            return self.fast.contributions(rows[0])[np.newaxis, :]
-        return np.asarray(self.booster.predict(rows, pred_contrib=True, num_threads=1))
-
     def close(self) -> None:
-        if self.fast is not None:
-            self.fast.close()
+        for model in self.models:
+            model.close()
 
     def reasons(self, values: np.ndarray, contributions: np.ndarray) -> Reasons:
         order = np.argsort(-np.abs(contributions))[:8]

@@ -8,6 +8,10 @@ requested loan does not change the client's past. A side-table feature that divi
 application amount (if a family defines one) therefore keeps its stored value: the what-if is
 exact for the application family and an approximation for such cross-family ratios.
 
+Before and after are scored and explained by the same model, the one that serves the client (for
+a training client its cross-fitting model, see api/served_models.py), so the change in
+probability reflects only the edited fields, and "before" is exactly what /v1/predict says.
+
 Only fields a client could actually negotiate are changeable, each within a plausible range;
 identity and history (gender, birth date, external scores, ...) are refused with 422.
 """
@@ -19,7 +23,7 @@ import math
 import numpy as np
 
 from api.errors import InvalidInput, NotFound
-from api.scorer import Scorer
+from api.scorer import Scored, Scorer
 from shared.contract import (
     WHAT_IF_RANGES,
     AppliedChange,
@@ -158,6 +162,27 @@ def _reason_changes(before: Reasons, after: Reasons) -> list[ReasonChange]:
     return changes
 
 
+def score_variants(
+    scorer: Scorer, client_id: int, values: np.ndarray
+) -> tuple[list[Scored], np.ndarray]:
+    """Scores and TreeSHAP contributions of feature rows derived from a known client (its own
+    row, edited copies), all by the model that serves this client.
+
+    A training client is answered by its cross-fitting model: scoring the edited row with the
+    refit model instead would mix a change of model (one that learned the client's outcome)
+    into the effect of the edit. The what-if and the recourse search share this one path.
+    """
+    position = scorer.store.position(client_id)
+    if position is None:
+        raise NotFound(
+            f"unknown client {client_id}",
+            [ErrorItem(field="client_id", value=client_id, message="no such client")],
+        )
+    rows = scorer.rows_like_client(position, values)
+    scored = scorer.score(rows, [client_id] * len(rows), [None] * len(rows))
+    return scored, scorer.contributions(rows)
+
+
 def what_if(scorer: Scorer, client_id: int, changes: dict[str, float]) -> WhatIfResult:
     validate_changes(changes)
     position = scorer.store.position(client_id)
@@ -183,7 +208,7 @@ def what_if(scorer: Scorer, client_id: int, changes: dict[str, float]) -> WhatIf
         applied.append(AppliedChange(field=field, before=_number(record.get(field)), after=value))
         record[field] = value
 
-    before_row = scorer.store.features[position : position + 1].astype(np.float64)
+    before_row = scorer.store.features[position].astype(np.float64)
     online = scorer.rows_for_records({"application": [record]})
     after_row = before_row.copy()
     application = [
@@ -191,14 +216,12 @@ def what_if(scorer: Scorer, client_id: int, changes: dict[str, float]) -> WhatIf
         for i, name in enumerate(scorer.feature_names)
         if scorer.info(name).family == "application"
     ]
-    after_row[0, application] = online[0, application]
+    after_row[application] = online[0, application]
 
-    rows = np.vstack([before_row, after_row])
-    contributions = scorer.contributions(rows)
-    scored = scorer.score(rows, [client_id, client_id], [None, None])
+    scored, contributions = score_variants(scorer, client_id, np.vstack([before_row, after_row]))
     before, after = (scorer.prediction(s) for s in scored)
-    reasons_before = scorer.reasons(rows[0], contributions[0, :-1])
-    reasons_after = scorer.reasons(rows[1], contributions[1, :-1])
+    reasons_before = scorer.reasons(before_row, contributions[0, :-1])
+    reasons_after = scorer.reasons(after_row, contributions[1, :-1])
     return WhatIfResult(
         client_id=client_id,
         changes=applied,

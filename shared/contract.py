@@ -74,13 +74,76 @@ class Costs(_Model):
     false_positive: float
 
 
+class MetricInterval(_Model):
+    """A bootstrap confidence interval (percentile method) around a metric."""
+
+    low: float
+    high: float
+    level: float = 0.95
+    #: Bootstrap resamples it was computed from.
+    resamples: int = 0
+
+
+class CalibrationRow(_Model):
+    """One decile of predicted probability: what the model said versus what happened."""
+
+    lower: float
+    upper: float
+    count: int
+    mean_predicted: float
+    observed_rate: float
+
+
+class ModelMetricsInfo(_Model):
+    """Honest metrics of one model (the served model or a baseline), as stored at training:
+    measured on predictions that influenced neither the model nor its threshold (see
+    ModelInfo.evaluation). Positive = default = refused."""
+
+    roc_auc: float
+    pr_auc: float
+    brier: float
+    log_loss: float
+    threshold: float
+    cost_at_threshold: float
+    cost_at_half: float
+    recall_at_threshold: float
+    precision_at_threshold: float
+    calibration_table: list[CalibrationRow] = Field(default_factory=list)
+    true_positives: int | None = None
+    false_positives: int | None = None
+    true_negatives: int | None = None
+    false_negatives: int | None = None
+    roc_auc_ci: MetricInterval | None = None
+    cost_ci: MetricInterval | None = None
+
+
+class EvaluationInfo(_Model):
+    """How the reported metrics were obtained, in words for each language."""
+
+    #: Short machine name, e.g. "nested-cross-fitting".
+    name: str
+    description_fr: str
+    description_en: str
+    outer_folds: int
+    #: How early stopping avoided looking at the scored predictions (technical, English).
+    early_stopping: str
+    bootstrap_resamples: int
+    seed: int
+
+
 class ModelInfo(_Model):
     version: str
     created_at: str
     threshold: float
     costs: Costs
-    #: {"model": {"roc_auc": ...}, "dummy": {...}, "logistic": {...}} as stored at training.
-    metrics: dict[str, dict[str, Any]]
+    #: {"model": ..., "logistic": ..., "dummy": ...}: the served model, then the baselines
+    #: trained and measured the same way.
+    metrics: dict[str, ModelMetricsInfo]
+    #: The evaluation protocol behind `metrics` (None for a bundle that does not state one).
+    evaluation: EvaluationInfo | None = None
+    #: Cross-fitting models served beside the refit model (a training client is scored by the
+    #: one that never saw it; see Prediction.model).
+    fold_models: int = 0
     feature_count: int
     calibration_method: str
     n_train: int | None = None

@@ -10,7 +10,9 @@ KEY = "test-key-123456"
 CLIENT = 100002
 
 
-def prediction(probability: float = 0.43, threshold: float = 0.084) -> dict[str, Any]:
+def prediction(
+    probability: float = 0.43, threshold: float = 0.084, model: str = "refit"
+) -> dict[str, Any]:
     return {
         "client_id": CLIENT,
         "probability": probability,
@@ -18,7 +20,7 @@ def prediction(probability: float = 0.43, threshold: float = 0.084) -> dict[str,
         "threshold": threshold,
         "distance": probability - threshold,
         "model_version": "v-test-1",
-        "model": "refit",
+        "model": model,
     }
 
 
@@ -266,7 +268,19 @@ def bivariate() -> dict[str, Any]:
     }
 
 
-def model_info() -> dict[str, Any]:
+#: The honest protocol as a bundle states it (words chosen here so tests can find them).
+EVALUATION = {
+    "name": "nested-cross-fitting",
+    "description_fr": "Validation croisée imbriquée : aucun chiffre ne vient d'un client vu.",
+    "description_en": "Nested cross-fitting: no figure comes from a client the model saw.",
+    "outer_folds": 5,
+    "early_stopping": "inner split of each fold's training rows",
+    "bootstrap_resamples": 1000,
+    "seed": 7,
+}
+
+
+def model_info(evaluation: bool = True) -> dict[str, Any]:
     metrics = {
         "roc_auc": 0.76,
         "pr_auc": 0.24,
@@ -277,13 +291,26 @@ def model_info() -> dict[str, Any]:
         "cost_at_half": 8300.0,
         "recall_at_threshold": 0.66,
         "precision_at_threshold": 0.18,
+        "true_positives": 540,
+        "false_positives": 2460,
+        "true_negatives": 6480,
+        "false_negatives": 282,
+        "roc_auc_ci": {"low": 0.745, "high": 0.776, "level": 0.95, "resamples": 1000},
+        "cost_ci": {"low": 5010.0, "high": 5590.0, "level": 0.95, "resamples": 1000},
     }
+    dummy = {**metrics, "roc_auc": 0.5, "roc_auc_ci": None, "cost_ci": None}
     return {
         "version": "v-test-1",
         "created_at": "2026-11-27T21:28:18Z",
         "threshold": 0.084,
         "costs": {"false_negative": 10.0, "false_positive": 1.0},
-        "metrics": {"model": metrics, "logistic": {**metrics, "roc_auc": 0.72}},
+        "metrics": {
+            "model": metrics,
+            "logistic": {**metrics, "roc_auc": 0.72},
+            "dummy": dummy,
+        },
+        "evaluation": EVALUATION if evaluation else None,
+        "fold_models": 5 if evaluation else 0,
         "feature_count": 5,
         "calibration_method": "none",
         "n_train": 9762,

@@ -1,8 +1,9 @@
 """Every endpoint and error case, in process, against a real bundle trained on the real sample.
 
-Expected values are recomputed independently of the API code: the booster is loaded from the
-bundle's model.txt and applied to the client store's rows read with Polars; IDs and raw fields
-come straight from clients.parquet.
+Expected values are recomputed independently of the API code: the boosters are loaded from the
+bundle's model.txt (refit) and folds/fold-<k>.txt (cross-fitting models) and applied to the
+client store's rows read with Polars; which one answers for a client comes from its FOLD column
+(null: refit); IDs, raw fields and stored probabilities come straight from clients.parquet.
 """
 
 from __future__ import annotations
@@ -69,9 +70,42 @@ def booster(sample_bundle: Path) -> lgb.Booster:
     return lgb.Booster(model_file=str(load_bundle(sample_bundle).model_path))
 
 
-def expected_raw(booster: lgb.Booster, store: pl.DataFrame, client_id: int) -> float:
-    row = store.filter(pl.col("SK_ID_CURR") == client_id).select(booster.feature_name())
-    return float(booster.predict(row.to_numpy().astype(np.float64), raw_score=True)[0])
+@pytest.fixture(scope="module")
+def boosters(sample_bundle: Path, booster: lgb.Booster) -> dict[str, lgb.Booster]:
+    """Every model of the bundle by response name: "refit" and "fold-<k>"."""
+    bundle = load_bundle(sample_bundle)
+    found = {"refit": booster}
+    for k, relative in enumerate(bundle.manifest.fold_models):
+        found[f"fold-{k}"] = lgb.Booster(model_file=str(bundle.path(relative)))
+    return found
+
+
+def answering_model(store: pl.DataFrame, client_id: int) -> str:
+    """The model that must answer for a client: its fold model when it has a FOLD, else refit."""
+    fold = store.filter(pl.col("SK_ID_CURR") == client_id)["FOLD"][0]
+    return "refit" if fold is None else f"fold-{fold}"
+
+
+def features_of(store: pl.DataFrame, booster: lgb.Booster, client_ids: list[int]) -> np.ndarray:
+    wanted = pl.DataFrame({"SK_ID_CURR": client_ids}).cast(
+        {"SK_ID_CURR": store["SK_ID_CURR"].dtype}
+    )
+    rows = wanted.join(store, on="SK_ID_CURR", how="left", maintain_order="left")
+    return rows.select(booster.feature_name()).to_numpy().astype(np.float64)
+
+
+def expected_raw(boosters: dict[str, lgb.Booster], store: pl.DataFrame, client_id: int) -> float:
+    booster = boosters[answering_model(store, client_id)]
+    row = features_of(store, booster, [client_id])
+    return float(booster.predict(row, raw_score=True)[0])
+
+
+def train_ids(store: pl.DataFrame) -> list[int]:
+    return store.filter(pl.col("TARGET").is_not_null())["SK_ID_CURR"].to_list()
+
+
+def unlabelled_ids(store: pl.DataFrame) -> list[int]:
+    return store.filter(pl.col("TARGET").is_null())["SK_ID_CURR"].to_list()
 
 
 def ids(store: pl.DataFrame) -> list[int]:
@@ -203,6 +237,19 @@ def test_model_metadata(client: TestClient, sample_bundle: Path) -> None:
     assert body["costs"] == {"false_negative": 10.0, "false_positive": 1.0}
     assert body["metrics"]["model"]["roc_auc"] == manifest.metrics["model"].roc_auc
     assert len(body["cost_curve_thresholds"]) == len(body["cost_curve_costs"]) > 0
+    # the honest protocol and its intervals, for the model page
+    assert body["fold_models"] == len(manifest.fold_models) >= 2
+    assert manifest.evaluation is not None
+    assert body["evaluation"] == manifest.evaluation.model_dump(mode="json")
+    assert set(body["metrics"]) == set(manifest.metrics)
+    for name, stored in manifest.metrics.items():
+        served = body["metrics"][name]
+        assert served["roc_auc_ci"] == stored.roc_auc_ci.model_dump(mode="json")
+        assert served["cost_ci"] == stored.cost_ci.model_dump(mode="json")
+        counts = [served[k] for k in ("true_positives", "false_positives", "true_negatives")]
+        assert sum(counts) + served["false_negatives"] == manifest.n_train
+    model = body["metrics"]["model"]
+    assert model["roc_auc_ci"]["low"] <= model["roc_auc"] <= model["roc_auc_ci"]["high"]
 
 
 def test_prefix_search_matches_a_brute_force_scan(client: TestClient, store: pl.DataFrame) -> None:
@@ -275,17 +322,42 @@ def test_client_card_reads_categories_in_french(client: TestClient, store: pl.Da
     assert checked >= 2
 
 
+#: Hand-written French of a few levels of application categoricals (the model keeps at least
+#: one of these columns whatever features training prunes).
+FRENCH_LEVELS = {
+    "NAME_CONTRACT_TYPE": {
+        "Cash loans": "Prêt en espèces",
+        "Revolving loans": "Crédit renouvelable",
+    },
+    "NAME_INCOME_TYPE": {"Working": "Salarié(e)", "Pensioner": "Retraité(e)"},
+    "OCCUPATION_TYPE": {"Laborers": "Ouvrier / ouvrière"},
+}
+
+
+def categorical_features(client: TestClient) -> list[str]:
+    listed = client.get("/v1/features", headers=HEADERS).json()["features"]
+    return [f["name"] for f in listed if f["categorical"]]
+
+
 def test_categorical_distribution_carries_french_levels(
     client: TestClient, store: pl.DataFrame
 ) -> None:
     client_id = ids(store)[3]
-    body = client.get(
-        f"/v1/features/NAME_CONTRACT_TYPE/distribution?client_id={client_id}", headers=HEADERS
-    ).json()
-    french = {"Cash loans": "Prêt en espèces", "Revolving loans": "Crédit renouvelable"}
-    assert body["categories_fr"] == [french[level] for level in body["categories"]]
-    if body["client_value"] is not None:
-        assert body["client_display_fr"] == body["categories_fr"][int(body["client_value"])]
+    names = [n for n in categorical_features(client) if n in FRENCH_LEVELS]
+    assert names, "no application categorical with hand-written French is a model feature"
+    checked = 0
+    for name in names:
+        body = client.get(
+            f"/v1/features/{name}/distribution?client_id={client_id}", headers=HEADERS
+        ).json()
+        french = dict(zip(body["categories"], body["categories_fr"], strict=True))
+        for level, expected in FRENCH_LEVELS[name].items():
+            if level in french:
+                assert french[level] == expected
+                checked += 1
+        if body["client_value"] is not None:
+            assert body["client_display_fr"] == body["categories_fr"][int(body["client_value"])]
+    assert checked >= 1
 
 
 def test_unknown_client_is_404(client: TestClient) -> None:
@@ -300,19 +372,110 @@ def test_unknown_client_is_404(client: TestClient) -> None:
 # --------------------------------------------------------------------------- predict
 
 
-def test_predict_by_id_matches_the_booster(
-    client: TestClient, store: pl.DataFrame, booster: lgb.Booster, sample_bundle: Path
+def test_predict_by_id_matches_the_model_that_answers(
+    client: TestClient,
+    store: pl.DataFrame,
+    boosters: dict[str, lgb.Booster],
+    sample_bundle: Path,
 ) -> None:
     manifest = load_bundle(sample_bundle).manifest
-    for client_id in ids(store)[:: max(1, len(store) // 15)]:
+    chosen = train_ids(store)[::900] + unlabelled_ids(store)[::900]
+    assert len(manifest.fold_models) >= 2 and len(chosen) >= 10
+    for client_id in chosen:
         body = client.post("/v1/predict", json={"client_id": client_id}, headers=HEADERS).json()
-        raw = expected_raw(booster, store, client_id)
+        raw = expected_raw(boosters, store, client_id)
         probability = float(manifest.calibration.apply(1 / (1 + math.exp(-raw))))
+        assert body["model"] == answering_model(store, client_id)
         assert body["probability"] == pytest.approx(probability, rel=1e-9)
         assert body["decision"] == ("refuse" if probability >= manifest.threshold else "grant")
         assert body["distance"] == pytest.approx(probability - manifest.threshold)
         assert body["model_version"] == manifest.version
         assert body["client_id"] == client_id and body["payload_sha256"] is None
+
+
+def test_every_training_client_is_answered_by_the_fold_model_that_never_saw_it(
+    store: pl.DataFrame, sample_bundle: Path
+) -> None:
+    """The folds partition the training clients and each fold model was trained without its
+    fold: the stored out-of-fold probability is that model's (checked on every client below)."""
+    manifest = load_bundle(sample_bundle).manifest
+    folds = store["FOLD"]
+    trained = store["TARGET"].is_not_null()
+    assert folds.filter(~trained).null_count() == int((~trained).sum())
+    assert sorted(folds.filter(trained).unique().to_list()) == list(
+        range(len(manifest.fold_models))
+    )
+
+
+def _stored(store: pl.DataFrame, client_ids: list[int], column: str) -> np.ndarray:
+    wanted = pl.DataFrame({"SK_ID_CURR": client_ids}).cast(
+        {"SK_ID_CURR": store["SK_ID_CURR"].dtype}
+    )
+    rows = wanted.join(store, on="SK_ID_CURR", how="left", maintain_order="left")
+    return rows[column].to_numpy()
+
+
+def test_served_probabilities_of_all_training_clients_are_the_stored_out_of_fold_ones(
+    settings: ApiSettings,
+    service: ServiceState,
+    client: TestClient,
+    store: pl.DataFrame,
+    boosters: dict[str, lgb.Booster],
+) -> None:
+    """Tolerance: none. Training stores calibration(1 / (1 + exp(-raw))) in float64, raw being
+    the fold model's score of the very float32 features the store holds, and the API computes the
+    same expression from the same model text and features, so the numbers are equal to the last
+    bit (JSON carries a float64 exactly). The AUC of the served scores is then the AUC of the
+    stored out-of-fold ones, within 0.005 of the cross-validated AUC of the fold models."""
+    from sklearn.metrics import roc_auc_score
+
+    chosen = train_ids(store)
+    served: list[float] = []
+    models: list[str] = []
+    wide = settings.model_copy(update={"max_batch": 1_000, "max_body_bytes": 1_000_000})
+    with TestClient(create_app(wide, service=service)) as batch_client:
+        for start in range(0, len(chosen), 1_000):
+            items = [{"client_id": i} for i in chosen[start : start + 1_000]]
+            response = batch_client.post("/v1/predict", json={"items": items}, headers=HEADERS)
+            assert response.status_code == 200, response.text
+            for item in response.json()["items"]:
+                served.append(item["probability"])
+                models.append(item["model"])
+    served_array = np.asarray(served)
+    stored = _stored(store, chosen, "PROBABILITY")
+    folds = _stored(store, chosen, "FOLD")
+    assert len(served_array) == len(chosen) >= 1_000
+    assert models == [f"fold-{k}" for k in folds.tolist()]
+    np.testing.assert_array_equal(served_array, stored)
+    # one at a time (the single-row fast path) gives the same bits
+    for k in range(0, len(chosen), max(1, len(chosen) // 300)):
+        one = client.post("/v1/predict", json={"client_id": chosen[k]}, headers=HEADERS).json()
+        assert one["probability"] == stored[k], chosen[k]
+
+    # the cross-validated AUC: each fold model's raw scores on the fold it never saw, pooled
+    raw = np.empty(len(chosen))
+    for fold in np.unique(folds).tolist():
+        booster = boosters[f"fold-{fold}"]
+        members = [i for i, f in zip(chosen, folds.tolist(), strict=True) if f == fold]
+        raw[folds == fold] = booster.predict(features_of(store, booster, members), raw_score=True)
+    target = _stored(store, chosen, "TARGET")
+    served_auc = roc_auc_score(target, served_array)
+    assert served_auc == pytest.approx(roc_auc_score(target, raw), abs=0.005)
+
+
+def test_single_and_batch_predictions_agree_for_training_and_test_clients(
+    client: TestClient, store: pl.DataFrame
+) -> None:
+    chosen = train_ids(store)[5:8] + unlabelled_ids(store)[5:7]
+    batch = client.post(
+        "/v1/predict", json={"items": [{"client_id": i} for i in chosen]}, headers=HEADERS
+    ).json()["items"]
+    singles = [
+        client.post("/v1/predict", json={"client_id": i}, headers=HEADERS).json() for i in chosen
+    ]
+    assert batch == singles
+    assert [b["model"] for b in batch][3:] == ["refit", "refit"]
+    assert all(b["model"].startswith("fold-") for b in batch[:3])
 
 
 def test_batch_predict_keeps_order_and_limit(client: TestClient, store: pl.DataFrame) -> None:
@@ -354,7 +517,7 @@ def test_invalid_bodies_name_the_field(client: TestClient) -> None:
     assert_error(garbage, 422, "validation_error")
 
 
-def _client_without_side_rows(real_sample: Path, store: pl.DataFrame) -> int:
+def _client_without_side_rows(sample_data: Path, store: pl.DataFrame) -> int:
     linked: set[int] = set()
     for table in (
         "bureau",
@@ -363,24 +526,33 @@ def _client_without_side_rows(real_sample: Path, store: pl.DataFrame) -> int:
         "installments_payments",
         "credit_card_balance",
     ):
-        frame = pl.read_csv(real_sample / f"{table}.csv", columns=["SK_ID_CURR"])
+        frame = pl.read_csv(sample_data / f"{table}.csv", columns=["SK_ID_CURR"])
         linked |= set(frame["SK_ID_CURR"].to_list())
     return next(i for i in ids(store) if i not in linked)
 
 
-def test_json_applicant_scores_like_the_same_client_by_id(
-    client: TestClient, store: pl.DataFrame, real_sample: Path
+def test_json_applicant_is_scored_by_the_refit_model(
+    client: TestClient,
+    store: pl.DataFrame,
+    sample_data: Path,
+    booster: lgb.Booster,
+    sample_bundle: Path,
 ) -> None:
-    client_id = _client_without_side_rows(real_sample, store)
+    calibration = load_bundle(sample_bundle).manifest.calibration
+    client_id = _client_without_side_rows(sample_data, store)
     row = store.filter(pl.col("SK_ID_CURR") == client_id).row(0, named=True)
     application = {k[len(RAW_PREFIX) :]: v for k, v in row.items() if k.startswith(RAW_PREFIX)}
     application["SK_ID_CURR"] = client_id
     by_json = client.post(
         "/v1/predict", json={"applicant": {"application": application}}, headers=HEADERS
     ).json()
-    by_id = client.post("/v1/predict", json={"client_id": client_id}, headers=HEADERS).json()
-    # The store holds float32 features; the JSON path computes float64 ones.
-    assert by_json["probability"] == pytest.approx(by_id["probability"], abs=1e-4)
+    # Nobody's outcome is known for a JSON applicant: the refit model answers, even when the
+    # same person is a training client (then answered by a fold model when asked by ID).
+    assert by_json["model"] == "refit"
+    refit_raw = float(booster.predict(features_of(store, booster, [client_id]), raw_score=True)[0])
+    expected = float(calibration.apply(1 / (1 + math.exp(-refit_raw))))
+    # Same float32 features as the stored row, so the same tree path: equal up to rounding.
+    assert by_json["probability"] == pytest.approx(expected, rel=1e-9)
     assert by_json["client_id"] is None and len(by_json["payload_sha256"]) == 64
     mixed = client.post(
         "/v1/predict",
@@ -388,6 +560,8 @@ def test_json_applicant_scores_like_the_same_client_by_id(
         headers=HEADERS,
     ).json()
     assert mixed["items"][0]["payload_sha256"] == by_json["payload_sha256"]
+    assert mixed["items"][0]["probability"] == by_json["probability"]
+    assert [i["model"] for i in mixed["items"]] == ["refit", answering_model(store, client_id)]
 
 
 def test_json_applicant_errors_name_the_field(client: TestClient) -> None:
@@ -411,20 +585,60 @@ def test_json_applicant_errors_name_the_field(client: TestClient) -> None:
 # --------------------------------------------------------------------------- explain
 
 
-def test_shap_contributions_add_up_to_the_raw_output(
-    client: TestClient, store: pl.DataFrame, booster: lgb.Booster
+def test_shap_contributions_add_up_to_the_raw_output_of_the_model_that_answered(
+    client: TestClient, store: pl.DataFrame, boosters: dict[str, lgb.Booster]
 ) -> None:
-    for client_id in ids(store)[1:200:40]:
+    chosen = train_ids(store)[1:400:80] + unlabelled_ids(store)[1:200:80]
+    seen = set()
+    for client_id in chosen:
         body = client.post(
             "/v1/explain", json={"client_id": client_id, "max_features": None}, headers=HEADERS
         ).json()
+        model = answering_model(store, client_id)
+        seen.add("refit" if model == "refit" else "fold")
+        assert body["model"] == model
+        booster = boosters[model]
+        expected = booster.predict(features_of(store, booster, [client_id]), pred_contrib=True)[0]
+        raw = expected_raw(boosters, store, client_id)
+        # the base value is the answering model's own expected output, not the refit model's
+        assert body["base_value"] == pytest.approx(expected[-1], abs=1e-12)
         total = body["base_value"] + sum(c["contribution"] for c in body["contributions"])
-        raw = expected_raw(booster, store, client_id)
         assert total == pytest.approx(raw, abs=1e-6)
         assert body["raw_output"] == pytest.approx(raw, abs=1e-6)
         assert body["other_contribution"] == pytest.approx(0, abs=1e-9)
         groups = sum(g["contribution"] for g in body["groups"])
         assert groups == pytest.approx(raw - body["base_value"], abs=1e-6)
+        predicted = client.post("/v1/predict", json={"client_id": client_id}, headers=HEADERS)
+        assert body["probability"] == predicted.json()["probability"]
+    assert seen == {"refit", "fold"}
+
+
+def test_batch_explain_equals_each_single_explain(client: TestClient, store: pl.DataFrame) -> None:
+    chosen = train_ids(store)[10:13] + unlabelled_ids(store)[10:12]
+    batch = client.post(
+        "/v1/explain",
+        json={"items": [{"client_id": i} for i in chosen], "max_features": 10},
+        headers=HEADERS,
+    ).json()["items"]
+    singles = [
+        client.post(
+            "/v1/explain", json={"client_id": i, "max_features": 10}, headers=HEADERS
+        ).json()
+        for i in chosen
+    ]
+    assert [b["client_id"] for b in batch] == chosen
+    for one, many in zip(singles, batch, strict=True):
+        assert many["model"] == one["model"]
+        assert many["probability"] == pytest.approx(one["probability"], rel=1e-12)
+        assert many["base_value"] == pytest.approx(one["base_value"], abs=1e-12)
+        assert [c["name"] for c in many["contributions"]] == [
+            c["name"] for c in one["contributions"]
+        ]
+        np.testing.assert_allclose(
+            [c["contribution"] for c in many["contributions"]],
+            [c["contribution"] for c in one["contributions"]],
+            atol=1e-12,
+        )
 
 
 def test_explain_lists_top_contributions_and_reasons(
@@ -508,7 +722,7 @@ def test_distribution_partitions_each_population(
     client_id = ids(store)[12]
     reference = service.scorer.reference
     names = [f["name"] for f in client.get("/v1/features", headers=HEADERS).json()["features"][:3]]
-    names.append("NAME_CONTRACT_TYPE")  # categorical
+    names.append(categorical_features(client)[0])
     for name in names:
         body = client.get(
             f"/v1/features/{name}/distribution?client_id={client_id}", headers=HEADERS
@@ -554,24 +768,33 @@ def test_similar_clients_share_age_income_and_contract(
     assert group["size"] == int(same.sum())
 
 
-def test_bivariate_sample_and_client_point(client: TestClient, store: pl.DataFrame) -> None:
-    client_id = ids(store)[3]
+def test_bivariate_sample_and_client_point(
+    client: TestClient, store: pl.DataFrame, service: ServiceState
+) -> None:
+    listed = client.get("/v1/features", headers=HEADERS).json()["features"]
+    x, y = [f["name"] for f in listed if not f["categorical"]][:2]
+    known = store.filter(pl.col(x).is_not_nan() & pl.col(y).is_not_nan())
+    client_id = known["SK_ID_CURR"][3]
     body = client.get(
-        f"/v1/features/bivariate?x=AMT_CREDIT&y=AMT_ANNUITY&client_id={client_id}", headers=HEADERS
+        f"/v1/features/bivariate?x={x}&y={y}&client_id={client_id}", headers=HEADERS
     ).json()
     n = body["sample_size"]
     assert n == min(2000, len(store)) and body["population_size"] == len(store)
     assert len(body["x"]) == len(body["y"]) == len(body["outcome"]) == len(body["probability"]) == n
     assert set(body["outcome"]) <= {0, 1, None}
     row = store.filter(pl.col("SK_ID_CURR") == client_id)
-    assert body["client"]["x"] == pytest.approx(row["AMT_CREDIT"][0])
-    assert body["client"]["y"] == pytest.approx(row["AMT_ANNUITY"][0])
+    assert body["client"]["x"] == pytest.approx(row[x][0])
+    assert body["client"]["y"] == pytest.approx(row[y][0])
     predicted = client.post("/v1/predict", json={"client_id": client_id}, headers=HEADERS).json()
-    assert body["client"]["probability"] == pytest.approx(predicted["probability"])
-    again = client.get("/v1/features/bivariate?x=AMT_CREDIT&y=AMT_ANNUITY", headers=HEADERS).json()
+    assert body["client"]["probability"] == predicted["probability"]
+    # The population's probabilities are the stored honest ones (out-of-fold for training
+    # clients), never a re-scoring by the refit model.
+    sampled_ids = service.scorer.store.ids[service.population.sample_rows].tolist()
+    assert body["probability"] == _stored(store, sampled_ids, "PROBABILITY").tolist()
+    again = client.get(f"/v1/features/bivariate?x={x}&y={y}", headers=HEADERS).json()
     assert again["x"] == body["x"] and again["client"] is None  # a fixed, reproducible sample
     assert_error(
-        client.get("/v1/features/bivariate?x=AMT_CREDIT&y=NOPE", headers=HEADERS), 404, "not_found"
+        client.get(f"/v1/features/bivariate?x={x}&y=NOPE", headers=HEADERS), 404, "not_found"
     )
 
 
@@ -581,27 +804,34 @@ def test_bivariate_sample_and_client_point(client: TestClient, store: pl.DataFra
 def test_what_if_without_real_change_keeps_the_prediction(
     client: TestClient, store: pl.DataFrame
 ) -> None:
-    row = store.row(15, named=True)
-    same = {"AMT_CREDIT": row[RAW_PREFIX + "AMT_CREDIT"]}
-    body = client.post(
-        "/v1/what-if", json={"client_id": row["SK_ID_CURR"], "changes": same}, headers=HEADERS
-    ).json()
-    # the application features recomputed online equal the stored ones (up to float32 storage)
-    assert body["after"]["probability"] == pytest.approx(body["before"]["probability"], abs=1e-4)
-    assert body["decision_changed"] is False
+    for client_id in train_ids(store)[15:18] + unlabelled_ids(store)[15:17]:
+        row = store.filter(pl.col("SK_ID_CURR") == client_id).row(0, named=True)
+        same = {"AMT_CREDIT": row[RAW_PREFIX + "AMT_CREDIT"]}
+        body = client.post(
+            "/v1/what-if", json={"client_id": client_id, "changes": same}, headers=HEADERS
+        ).json()
+        # the application features recomputed online, through float32 as training stored
+        # them, are the stored ones: same row, same model, same probability
+        assert body["after"]["probability"] == body["before"]["probability"]
+        assert body["after"]["model"] == body["before"]["model"]
+        assert body["decision_changed"] is False
 
 
 def test_what_if_changes_the_score_and_reports_reasons(
     client: TestClient, store: pl.DataFrame
 ) -> None:
-    row = store.row(16, named=True)
+    client_id = train_ids(store)[16]
+    row = store.filter(pl.col("SK_ID_CURR") == client_id).row(0, named=True)
     credit = row[RAW_PREFIX + "AMT_CREDIT"]
     changes = {"AMT_CREDIT": credit * 3, "TERM_MONTHS": 12}
     body = client.post(
-        "/v1/what-if", json={"client_id": row["SK_ID_CURR"], "changes": changes}, headers=HEADERS
+        "/v1/what-if", json={"client_id": client_id, "changes": changes}, headers=HEADERS
     ).json()
-    before = client.post("/v1/predict", json={"client_id": row["SK_ID_CURR"]}, headers=HEADERS)
-    assert body["before"]["probability"] == pytest.approx(before.json()["probability"])
+    before = client.post("/v1/predict", json={"client_id": client_id}, headers=HEADERS).json()
+    # before is exactly /v1/predict, and after comes from the same (fold) model
+    assert body["before"] == before
+    assert body["before"]["model"] == body["after"]["model"] == answering_model(store, client_id)
+    assert body["before"]["model"].startswith("fold-")
     assert body["after"]["probability"] != body["before"]["probability"]
     assert body["probability_change"] == pytest.approx(
         body["after"]["probability"] - body["before"]["probability"]
@@ -611,6 +841,20 @@ def test_what_if_changes_the_score_and_reports_reasons(
     assert applied["AMT_ANNUITY"]["after"] == pytest.approx(credit * 3 / 12)
     statuses = {c["status"] for c in body["reason_changes"]}
     assert statuses <= {"new", "gone", "kept"} and body["reason_changes"]
+
+
+def test_what_if_of_a_test_client_uses_the_refit_model(
+    client: TestClient, store: pl.DataFrame
+) -> None:
+    client_id = unlabelled_ids(store)[3]
+    body = client.post(
+        "/v1/what-if",
+        json={"client_id": client_id, "changes": {"TERM_MONTHS": 60}},
+        headers=HEADERS,
+    ).json()
+    before = client.post("/v1/predict", json={"client_id": client_id}, headers=HEADERS).json()
+    assert body["before"] == before
+    assert body["before"]["model"] == body["after"]["model"] == "refit"
 
 
 def test_what_if_refusals(client: TestClient, store: pl.DataFrame) -> None:
@@ -635,15 +879,18 @@ def test_what_if_refusals(client: TestClient, store: pl.DataFrame) -> None:
 
 
 def test_fast_single_row_path_equals_booster_predict(
-    service: ServiceState, store: pl.DataFrame, booster: lgb.Booster
+    service: ServiceState, store: pl.DataFrame, boosters: dict[str, lgb.Booster]
 ) -> None:
-    fast = service.scorer.fast
-    assert fast is not None, "the LightGBM fast single-row API should be available"
-    rows = store.select(booster.feature_name()).head(60).to_numpy().astype(np.float64)
-    raw = booster.predict(rows, raw_score=True)
-    contributions = booster.predict(rows, pred_contrib=True)
-    for k, row in enumerate(rows):
-        assert fast.raw(row) == pytest.approx(raw[k], abs=1e-12)
-        np.testing.assert_allclose(fast.contributions(row), contributions[k], atol=1e-12)
-    with pytest.raises(ValueError):
-        fast.raw(rows[0][:-1])
+    models = {m.name: m for m in service.scorer.models}
+    assert set(models) == set(boosters)
+    for name in ("refit", "fold-0"):
+        fast, booster = models[name].fast, boosters[name]
+        assert fast is not None, "the LightGBM fast single-row API should be available"
+        rows = store.select(booster.feature_name()).head(60).to_numpy().astype(np.float64)
+        raw = booster.predict(rows, raw_score=True)
+        contributions = booster.predict(rows, pred_contrib=True)
+        for k, row in enumerate(rows):
+            assert fast.raw(row) == pytest.approx(raw[k], abs=1e-12)
+            np.testing.assert_allclose(fast.contributions(row), contributions[k], atol=1e-12)
+        with pytest.raises(ValueError):
+            fast.raw(rows[0][:-1])

@@ -1,7 +1,11 @@
-"""API building blocks that need no bundle: formatting, reasons, settings, keys, what-if rules."""
+"""API building blocks that need no trained bundle: formatting, reasons, settings, keys, what-if
+rules, and which served model answers for whom (on tiny boosters written here)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import lightgbm as lgb
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -10,9 +14,18 @@ from api.client_info import client_info, profile_from
 from api.errors import Forbidden, InvalidInput, Unauthorized
 from api.formatting import NBSP, NNBSP, format_value
 from api.reasons import FeatureText, comparable_percentile, percentile_of, top_reasons
-from api.scorer import french_levels
+from api.scorer import FeatureRows, french_levels
 from api.security import KeyChecker
+from api.served_models import load_models, model_of_row
 from api.what_if import validate_changes
+from shared.bundle import (
+    MODEL_FILE,
+    BundleError,
+    FeatureEntry,
+    LoadedBundle,
+    Manifest,
+    fold_model_file,
+)
 from shared.contract import ScoreRequest
 from shared.settings import ApiSettings, DashboardSettings, parse_api_keys
 
@@ -291,3 +304,106 @@ def test_french_reasons_name_category_levels_in_french() -> None:
     assert "Crédit renouvelable" in reason.sentence_fr and "Revolving" not in reason.sentence_fr
     assert reason.display_en == "Revolving loans"
     assert french_levels("EXT_SOURCE_2", None) is None
+
+
+# --------------------------------------------------------------------------- served models
+
+
+def _tiny_booster(names: list[str], seed: int = 0) -> lgb.Booster:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(200, len(names)))
+    y = (x[:, 0] + rng.normal(size=200) > 0).astype(int)
+    data = lgb.Dataset(x, label=y, feature_name=names)
+    params = {"objective": "binary", "verbosity": -1, "num_leaves": 4, "seed": seed}
+    return lgb.train(params, data, num_boost_round=5)
+
+
+def _models_bundle(tmp_path: Path, folds: int, **manifest_fields: object) -> LoadedBundle:
+    """A version folder holding only model files and a manifest naming them (enough for
+    load_models; the manifest is built unvalidated, the loader's checks are tested elsewhere)."""
+    names = ["A", "B"]
+    files = {MODEL_FILE: "0" * 64}
+    _tiny_booster(names).save_model(str(tmp_path / MODEL_FILE))
+    (tmp_path / "folds").mkdir(exist_ok=True)
+    for k in range(folds):
+        _tiny_booster(names, seed=k + 1).save_model(str(tmp_path / fold_model_file(k)))
+        files[fold_model_file(k)] = "0" * 64
+    fields: dict[str, object] = {
+        "features": [FeatureEntry(name=n) for n in names],
+        "fold_models": [fold_model_file(k) for k in range(folds)],
+        "files": files,
+        **manifest_fields,
+    }
+    return LoadedBundle(root=tmp_path, manifest=Manifest.model_construct(**fields))
+
+
+def test_served_models_are_the_fold_models_in_order_then_the_refit(tmp_path: Path) -> None:
+    models = load_models(_models_bundle(tmp_path, folds=3))
+    assert [m.name for m in models] == ["fold-0", "fold-1", "fold-2", "refit"]
+    row = np.array([[0.3, -1.2]])
+    for model in models:
+        # each name answers with its own booster: fast path and batch predict agree with it
+        assert model.raw(row)[0] == pytest.approx(model.booster.predict(row, raw_score=True)[0])
+        contributions = model.contributions(row)[0]
+        assert contributions.sum() == pytest.approx(model.raw(row)[0], abs=1e-12)
+    assert len({float(m.raw(row)[0]) for m in models}) == 4
+    for model in models:
+        model.close()
+
+
+def test_a_fold_model_the_manifest_does_not_hash_is_refused(tmp_path: Path) -> None:
+    bundle = _models_bundle(tmp_path, folds=2)
+    del bundle.manifest.files[fold_model_file(1)]
+    with pytest.raises(BundleError, match=r"no sha256 for model file folds/fold-1\.txt"):
+        load_models(bundle)
+
+
+def test_fold_models_out_of_order_are_refused(tmp_path: Path) -> None:
+    bundle = _models_bundle(tmp_path, folds=2)
+    bundle.manifest.fold_models.reverse()
+    with pytest.raises(BundleError, match=r"fold model 0 as 'folds/fold-1\.txt'"):
+        load_models(bundle)
+
+
+def test_a_fold_model_with_other_features_is_refused(tmp_path: Path) -> None:
+    bundle = _models_bundle(tmp_path, folds=2)
+    _tiny_booster(["B", "A"]).save_model(str(tmp_path / fold_model_file(1)))
+    with pytest.raises(BundleError, match=r"folds/fold-1\.txt .* other features"):
+        load_models(bundle)
+
+
+def test_each_training_client_is_routed_to_its_fold_model_and_the_others_to_refit(
+    tmp_path: Path,
+) -> None:
+    bundle = _models_bundle(tmp_path, folds=3)
+    fold = np.array([2, 0, -1, 1, -1], dtype=np.int16)
+    target = np.array([0, 1, np.nan, 0, np.nan], dtype=np.float32)
+    assert model_of_row(fold, target, 3, bundle).tolist() == [2, 0, 3, 1, 3]
+
+
+@pytest.mark.parametrize(
+    ("fold", "folds", "message"),
+    [
+        ([0, -1], 2, r"1 training client\(s\) no valid FOLD \(row 1: null\)"),
+        ([0, 5], 2, r"no valid FOLD \(row 1: 5\)"),
+        ([-1, -1], 0, r"lists no cross-fitting model \(fold_models\) while clients\.parquet "),
+    ],
+)
+def test_a_training_client_without_a_fold_model_is_never_served_by_the_refit(
+    tmp_path: Path, fold: list[int], folds: int, message: str
+) -> None:
+    bundle = _models_bundle(tmp_path, folds=folds)
+    target = np.array([0, 1], dtype=np.float32)
+    with pytest.raises(BundleError, match=message):
+        model_of_row(np.array(fold, dtype=np.int16), target, folds, bundle)
+
+
+def test_feature_rows_stack_keeps_each_row_with_its_model() -> None:
+    parts = [
+        FeatureRows(np.array([[1.0, 2.0]]), np.array([3], dtype=np.int16)),
+        FeatureRows(np.array([[3.0, 4.0], [5.0, 6.0]]), np.array([0, 1], dtype=np.int16)),
+    ]
+    stacked = FeatureRows.stack(parts)
+    assert len(stacked) == 3
+    assert stacked.values[:, 0].tolist() == [1.0, 3.0, 5.0]
+    assert stacked.models.tolist() == [3, 0, 1]

@@ -7,6 +7,7 @@ from dash import dcc, html
 from dashboard_payloads import (
     BASE_VALUE,
     CONTRIBUTIONS,
+    EVALUATION,
     OTHER,
     attribute,
     bivariate,
@@ -32,7 +33,7 @@ from dashboard.layout.client_card import client_card
 from dashboard.layout.common import error_box, toggle_group
 from dashboard.layout.distributions import distribution_chart, percentile_sentence, shares
 from dashboard.layout.gauge import decision_panel, distance_sentence
-from dashboard.layout.model_page import model_overview, performance_table
+from dashboard.layout.model_page import confusion_table, model_overview, performance_table
 from dashboard.layout.pages import app_shell, page_for
 from dashboard.layout.reasons import reasons_panel
 from dashboard.layout.waterfall import group_chart, waterfall_chart, waterfall_steps
@@ -83,6 +84,26 @@ def test_refused_decision_in_words_icon_and_numbers(language: str) -> None:
     assert_every_chart_has_a_text_alternative(panel)
     summary = attribute(find(panel, "gauge-probability"), "data-probability")
     assert float(summary) == pytest.approx(0.43)
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_decision_panel_says_which_model_answered(language: str) -> None:
+    fold = decision_panel(Prediction.model_validate(prediction(model="fold-3")), language)
+    sentence = find(fold, "gauge-model")
+    assert attribute(sentence, "data-model") == "fold-3"
+    expected = {
+        "fr": "Score calculé par un modèle qui n'a pas vu le dossier de ce client "
+        "(modèle de validation croisée 3).",
+        "en": "Scored by a model that never saw this client's outcome (cross-validation model 3).",
+    }
+    assert text_of(sentence) == expected[language]
+    refit = decision_panel(Prediction.model_validate(prediction(model="refit")), language)
+    words = {
+        "fr": "Score calculé par le modèle entraîné sur tous les clients passés.",
+        "en": "Scored by the model trained on all past clients.",
+    }
+    assert text_of(find(refit, "gauge-model")) == words[language]
+    assert attribute(find(refit, "gauge-model"), "data-model") == "refit"
 
 
 def test_granted_decision_says_below_threshold() -> None:
@@ -234,6 +255,7 @@ def test_what_if_result_shows_new_decision_change_and_reasons() -> None:
     assert "Credit granted" in text and "5.0%" in text
     assert "−38.0" in text  # change in points
     assert "Credit amount" in text and "Y en" in text
+    assert translate("whatif.same_model", "en") in text
     assert_every_chart_has_a_text_alternative(panel)
 
 
@@ -250,6 +272,76 @@ def test_model_page_metrics_threshold_and_charts(language: str) -> None:
     table = performance_table(info, "en")
     auc_row = next(n for n in walk(table) if attribute(n, "data-metric") == "roc_auc")
     assert "0.760" in text_of(auc_row) and "0.720" in text_of(auc_row)
+
+
+def test_metrics_show_their_confidence_intervals_next_to_every_baseline() -> None:
+    info = ModelInfo.model_validate(model_info())
+    table = performance_table(info, "fr")
+    headers = [text_of(n) for n in walk(table) if isinstance(n, html.Th) and n.scope == "col"]
+    assert headers[1:4] == ["Modèle", "Méthode simple (logistique)", "Sans modèle (taux moyen)"]
+    auc_row = next(n for n in walk(table) if attribute(n, "data-metric") == "roc_auc")
+    cells = [n for n in walk(auc_row) if isinstance(n, html.Td)]
+    # model, logistic (both with intervals), dummy (none stored), meaning
+    assert text_of(cells[0]) == "0,760 IC 95\u00a0% : 0,745 à 0,776"
+    assert (attribute(cells[0], "data-ci-low"), attribute(cells[0], "data-ci-high")) == (
+        "0.745",
+        "0.776",
+    )
+    assert text_of(cells[2]) == "0,500"
+    cost_row = next(n for n in walk(table) if attribute(n, "data-metric") == "cost_at_threshold")
+    english = performance_table(info, "en")
+    cost_en = next(n for n in walk(english) if attribute(n, "data-metric") == "cost_at_threshold")
+    assert "5\u202f300" in text_of(cost_row) and "5\u202f010 à 5\u202f590" in text_of(cost_row)
+    assert "95% CI: 5,010 to 5,590" in text_of(cost_en)
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_model_page_states_the_evaluation_protocol_and_who_is_scored_by_which_model(
+    language: str,
+) -> None:
+    page = model_overview(
+        ModelInfo.model_validate(model_info()), FeatureList.model_validate(feature_list()), language
+    )
+    section = find(page, "model-evaluation")
+    text = text_of(section)
+    assert EVALUATION[f"description_{language}"] in text
+    other = "en" if language == "fr" else "fr"
+    assert EVALUATION[f"description_{other}"] not in text
+    assert (
+        attribute(find(section, "evaluation-protocol"), "data-protocol") == "nested-cross-fitting"
+    )
+    assert "1\u202f000" in text or "1,000" in text  # bootstrap resamples
+    assert translate("model.evaluation.serving", language, count="5") in text
+
+
+def test_model_page_without_a_stated_protocol_says_so() -> None:
+    page = model_overview(
+        ModelInfo.model_validate(model_info(evaluation=False)),
+        FeatureList.model_validate(feature_list()),
+        "en",
+    )
+    text = text_of(find(page, "model-evaluation"))
+    assert text == " ".join(
+        translate(key, "en") for key in ("model.evaluation.heading", "model.evaluation.none")
+    )
+
+
+def test_confusion_counts_are_the_four_outcomes_of_the_decision() -> None:
+    table = confusion_table(ModelInfo.model_validate(model_info()), "en")
+    assert table is not None
+    counts = {
+        attribute(n, "data-count"): text_of(n) for n in walk(table) if attribute(n, "data-count")
+    }
+    assert counts == {
+        "true_positives": "540",
+        "false_negatives": "282",
+        "false_positives": "2,460",
+        "true_negatives": "6,480",
+    }
+    assert "9,762 evaluated past loans" in text_of(table)
+    without = model_info()
+    del without["metrics"]["model"]["true_positives"]
+    assert confusion_table(ModelInfo.model_validate(without), "en") is None
 
 
 @pytest.mark.parametrize("kind", list(ApiErrorKind))

@@ -1,4 +1,4 @@
-"""What model is serving: version, date, threshold, costs, metrics."""
+"""What model is serving: version, date, threshold, costs, honest metrics and how they were got."""
 
 from __future__ import annotations
 
@@ -6,9 +6,30 @@ from fastapi import APIRouter
 
 from api.dependencies import Caller, Service
 from api.routers import AUTH, errors
-from shared.contract import Costs, ModelInfo
+from shared.bundle import Manifest
+from shared.contract import Costs, EvaluationInfo, ModelInfo, ModelMetricsInfo
 
 router = APIRouter(prefix="/v1", tags=["model"])
+
+_METRIC_FIELDS = set(ModelMetricsInfo.model_fields)
+_EVALUATION_FIELDS = set(EvaluationInfo.model_fields)
+
+
+def metrics_info(manifest: Manifest) -> dict[str, ModelMetricsInfo]:
+    """The manifest's metrics in the contract's shape (fields the contract does not know, if a
+    newer training adds some, are left out rather than breaking the response)."""
+    return {
+        name: ModelMetricsInfo.model_validate(m.model_dump(mode="json", include=_METRIC_FIELDS))
+        for name, m in manifest.metrics.items()
+    }
+
+
+def evaluation_info(manifest: Manifest) -> EvaluationInfo | None:
+    if manifest.evaluation is None:
+        return None
+    return EvaluationInfo.model_validate(
+        manifest.evaluation.model_dump(mode="json", include=_EVALUATION_FIELDS)
+    )
 
 
 @router.get("/model", response_model=ModelInfo, responses=errors(*AUTH))
@@ -23,7 +44,9 @@ async def model_info(service: Service, _: Caller) -> ModelInfo:
             false_negative=manifest.costs.false_negative,
             false_positive=manifest.costs.false_positive,
         ),
-        metrics={name: m.model_dump(mode="json") for name, m in manifest.metrics.items()},
+        metrics=metrics_info(manifest),
+        evaluation=evaluation_info(manifest),
+        fold_models=len(manifest.fold_models),
         feature_count=len(manifest.features),
         calibration_method=manifest.calibration.method,
         n_train=manifest.n_train,

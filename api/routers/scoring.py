@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -18,7 +17,7 @@ from api.audit import Entry
 from api.dependencies import Caller, Scoring, Service, ServiceState
 from api.errors import PayloadTooLarge
 from api.routers import AUTH, ClientQuery, errors, json_response
-from api.scorer import Scored, Scorer, payload_digest
+from api.scorer import FeatureRows, Scored, Scorer, payload_digest
 from api.what_if import fields_for, what_if
 from shared.contract import (
     ErrorItem,
@@ -56,11 +55,12 @@ def _check_batch(body: ScoreRequest, limit: int) -> list[ScoreItem]:
     return items
 
 
-def _rows(scorer: Scorer, items: list[ScoreItem]) -> tuple[np.ndarray, list, list]:
+def _rows(scorer: Scorer, items: list[ScoreItem]) -> tuple[FeatureRows, list, list]:
     ids: list[int | None] = [item.client_id for item in items]
     if all(i is not None for i in ids):
         return scorer.rows_for_clients(ids), ids, [None] * len(ids)  # type: ignore[arg-type]
-    rows, digests = [], []
+    rows: list[FeatureRows] = []
+    digests: list[str | None] = []
     for item in items:
         if item.applicant is None:
             rows.append(scorer.rows_for_clients([item.client_id]))  # type: ignore[list-item]
@@ -68,12 +68,12 @@ def _rows(scorer: Scorer, items: list[ScoreItem]) -> tuple[np.ndarray, list, lis
         else:
             rows.append(scorer.rows_for_applicant(item.applicant))
             digests.append(payload_digest(item.applicant))
-    return np.vstack(rows), ids, digests
+    return FeatureRows.stack(rows), ids, digests
 
 
 async def _features(
     body: ScoreRequest, request: Request, scorer: Scorer
-) -> tuple[np.ndarray, list, list]:
+) -> tuple[FeatureRows, list, list]:
     """Feature rows, client IDs and payload digests of a predict/explain body (batch checked)."""
     items = _check_batch(body, request.app.state.settings.max_batch)
     if any(item.applicant is not None for item in items):
@@ -130,12 +130,12 @@ async def predict(body: ScoreRequest, request: Request, auth: Scoring) -> Respon
 
 
 def _explain_rows(
-    scorer: Scorer, rows: np.ndarray, ids: list, digests: list, body: ExplainRequest
+    scorer: Scorer, rows: FeatureRows, ids: list, digests: list, body: ExplainRequest
 ) -> tuple[list[Scored], list[Explanation]]:
     contributions = scorer.contributions(rows)
     scored = scorer.score(rows, ids, digests)
     return scored, [
-        scorer.explanation(s, rows[k], contributions[k], body.max_features)
+        scorer.explanation(s, rows.values[k], contributions[k], body.max_features)
         for k, s in enumerate(scored)
     ]
 
@@ -184,6 +184,8 @@ async def what_if_route(
     started = time.perf_counter()
     result = await run_in_threadpool(what_if, service.scorer, body.client_id, body.changes)
     after = result.after
-    scored = Scored(body.client_id, None, after.probability, after.decision, float("nan"))
+    scored = Scored(
+        body.client_id, None, after.probability, after.decision, float("nan"), after.model
+    )
     await _record(request, service, "what-if", caller, [scored], started)
     return result

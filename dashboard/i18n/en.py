@@ -46,6 +46,10 @@ TEXTS: dict[str, str] = {
     "decision.above": "{points} above the threshold: the risk is too high.",
     "decision.at": "Exactly at the threshold.",
     "decision.version": "Model version: {version}",
+    "decision.model.fold": (
+        "Scored by a model that never saw this client's outcome (cross-validation model {fold})."
+    ),
+    "decision.model.refit": "Scored by the model trained on all past clients.",
     "gauge.axis": "Probability of default",
     "gauge.summary": (
         "Gauge: estimated probability of default {probability}; threshold {threshold}; "
@@ -88,6 +92,9 @@ TEXTS: dict[str, str] = {
     "whatif.reasons_changed": "Factors whose weight changed the most",
     "whatif.reason_change": "{label}: {before} → {after}",
     "whatif.no_reason_change": "The main reasons stay the same.",
+    "whatif.same_model": (
+        "Simulated with the same model as the decision: only the changed fields move the score."
+    ),
     "whatif.summary": "Gauge: simulated probability {probability}; threshold {threshold}.",
     # Compare page
     "compare.heading": "Client {client_id} compared with other clients",
@@ -140,7 +147,33 @@ TEXTS: dict[str, str] = {
     "model.performance.heading": "How reliable is it?",
     "model.metric": "Measure",
     "model.value": "Model",
-    "model.baseline": "Simple method (logistic)",
+    "model.baseline.logistic": "Simple method (logistic)",
+    "model.baseline.dummy": "No model (average rate)",
+    "model.ci": "{level} CI: {low} to {high}",
+    "model.cost": "Cost at the threshold",
+    "model.cost.help": (
+        "Total cost of the errors over the evaluated past loans, each method at its own best "
+        "threshold (lower is better)."
+    ),
+    "model.confusion.caption": (
+        "The model's decisions on the {count} evaluated past loans, at the threshold {threshold}"
+    ),
+    "model.confusion.refused": "Refused",
+    "model.confusion.granted": "Granted",
+    "model.confusion.defaulted": "Defaulted",
+    "model.confusion.repaid": "Repaid",
+    "model.evaluation.heading": "How these figures were measured",
+    "model.evaluation.none": (
+        "This model does not describe its evaluation protocol: its figures may be optimistic."
+    ),
+    "model.evaluation.details": (
+        "{folds}-fold cross-validation; confidence intervals by bootstrap ({resamples} resamples)."
+    ),
+    "model.evaluation.serving": (
+        "For a client already known (a past loan), the score shown comes from one of the {count} "
+        "cross-validation models: the one that never saw this client's file. For a new client, "
+        "it comes from the model trained on all past clients."
+    ),
     "model.meaning": "What it means",
     "model.auc": "ROC AUC",
     "model.auc.help": (

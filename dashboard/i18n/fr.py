@@ -50,6 +50,11 @@ TEXTS: dict[str, str] = {
     "decision.above": "{points} au-dessus du seuil : le risque est trop élevé.",
     "decision.at": "Exactement au seuil.",
     "decision.version": "Version du modèle : {version}",
+    "decision.model.fold": (
+        "Score calculé par un modèle qui n'a pas vu le dossier de ce client (modèle de "
+        "validation croisée {fold})."
+    ),
+    "decision.model.refit": "Score calculé par le modèle entraîné sur tous les clients passés.",
     "gauge.axis": "Probabilité de défaut",
     "gauge.summary": (
         "Jauge : probabilité de défaut estimée {probability} ; seuil {threshold} ; "
@@ -94,6 +99,10 @@ TEXTS: dict[str, str] = {
     "whatif.reasons_changed": "Facteurs dont le poids a le plus changé",
     "whatif.reason_change": "{label} : {before} → {after}",
     "whatif.no_reason_change": "Les principales raisons restent les mêmes.",
+    "whatif.same_model": (
+        "Simulation calculée par le même modèle que la décision : seuls les champs modifiés "
+        "font varier le score."
+    ),
     "whatif.summary": "Jauge : probabilité simulée {probability} ; seuil {threshold}.",
     # Comparaison
     "compare.heading": "Client {client_id} comparé aux autres clients",
@@ -146,7 +155,34 @@ TEXTS: dict[str, str] = {
     "model.performance.heading": "Quelle fiabilité ?",
     "model.metric": "Mesure",
     "model.value": "Modèle",
-    "model.baseline": "Méthode simple (logistique)",
+    "model.baseline.logistic": "Méthode simple (logistique)",
+    "model.baseline.dummy": "Sans modèle (taux moyen)",
+    "model.ci": "IC {level} : {low} à {high}",
+    "model.cost": "Coût au seuil",
+    "model.cost.help": (
+        "Coût total des erreurs sur les prêts passés évalués, chaque méthode à son meilleur "
+        "seuil (plus bas = mieux)."
+    ),
+    "model.confusion.caption": (
+        "Décisions du modèle sur les {count} prêts passés évalués, au seuil {threshold}"
+    ),
+    "model.confusion.refused": "Refusés",
+    "model.confusion.granted": "Accordés",
+    "model.confusion.defaulted": "Ont fait défaut",
+    "model.confusion.repaid": "Ont remboursé",
+    "model.evaluation.heading": "Comment ces chiffres ont été mesurés",
+    "model.evaluation.none": (
+        "Ce modèle ne décrit pas son protocole d'évaluation : ses chiffres peuvent être optimistes."
+    ),
+    "model.evaluation.details": (
+        "Validation croisée en {folds} plis ; intervalles de confiance par bootstrap "
+        "({resamples} rééchantillonnages)."
+    ),
+    "model.evaluation.serving": (
+        "Pour un client déjà connu (un prêt passé), le score affiché vient de l'un des {count} "
+        "modèles de validation croisée : celui qui n'a pas vu son dossier. Pour un nouveau "
+        "client, il vient du modèle entraîné sur tous les clients passés."
+    ),
     "model.meaning": "Ce que cela veut dire",
     "model.auc": "AUC ROC",
     "model.auc.help": (

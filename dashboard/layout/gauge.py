@@ -81,8 +81,20 @@ def gauge_summary(probability: float, threshold: float, decision: str, language:
     )
 
 
+def model_sentence(model: str, language: str) -> str:
+    """Which of the bundle's models answered, in words (the API says "refit" or "fold-<k>").
+
+    A known client is scored by a cross-validation model that never saw their file, so the
+    advisor can say the score does not already know how the loan ended; everyone else by the
+    model trained on all past clients.
+    """
+    if model.startswith("fold-"):
+        return translate("decision.model.fold", language, fold=model.removeprefix("fold-"))
+    return translate("decision.model.refit", language)
+
+
 def decision_panel(prediction: Prediction, language: str, chart_id: str = "gauge") -> html.Div:
-    """Everything the advisor says first: decision, probability, distance, model version."""
+    """Everything the advisor says first: decision, probability, distance, which model, version."""
     p, threshold = prediction.probability, prediction.threshold
     return html.Div(
         [
@@ -96,6 +108,12 @@ def decision_panel(prediction: Prediction, language: str, chart_id: str = "gauge
                 **{"data-probability": f"{p:.6f}"},
             ),
             html.P(distance_sentence(prediction.distance, language), className="distance"),
+            html.P(
+                model_sentence(prediction.model, language),
+                id=f"{chart_id}-model",
+                className="answering-model",
+                **{"data-model": prediction.model},
+            ),
             chart(
                 chart_id,
                 gauge_figure(p, threshold, language),

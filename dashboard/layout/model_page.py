@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import plotly.graph_objects as go
 from dash import html
 
 from dashboard.formatting import format_number, format_percent
-from dashboard.i18n import translate
+from dashboard.i18n import TABLES, normalise_language, translate
 from dashboard.layout.common import base_layout, chart, section
 from dashboard.layout.palette import BLACK, BLUE, GREY
-from shared.contract import FeatureList, ModelInfo
+from shared.contract import FeatureList, MetricInterval, ModelInfo
 
 TOP_IMPORTANCE = 15
 
@@ -72,43 +72,196 @@ def group_importance_chart(features: FeatureList, language: str) -> object:
     )
 
 
-def _metric(metrics: dict[str, dict[str, Any]], model: str, name: str) -> float | None:
-    value = metrics.get(model, {}).get(name)
+#: Baselines in table order; any other baseline the bundle reports follows, by name.
+BASELINE_ORDER = ("logistic", "dummy")
+
+
+class _Row(NamedTuple):
+    """One line of the performance table."""
+
+    key: str
+    metric: str
+    #: Decimals of the figure; None shows it as a percentage.
+    decimals: int | None
+    #: ModelMetricsInfo field holding its confidence interval, if it has one.
+    interval: str | None = None
+
+
+_ROWS: tuple[_Row, ...] = (
+    _Row("model.auc", "roc_auc", 3, "roc_auc_ci"),
+    _Row("model.cost", "cost_at_threshold", 0, "cost_ci"),
+    _Row("model.recall", "recall_at_threshold", None),
+    _Row("model.precision", "precision_at_threshold", None),
+    _Row("model.brier", "brier", 3),
+)
+
+
+def _metric(info: ModelInfo, model: str, name: str) -> float | None:
+    metrics = info.metrics.get(model)
+    value = getattr(metrics, name, None) if metrics is not None else None
     return float(value) if isinstance(value, int | float) else None
 
 
+def baselines(info: ModelInfo) -> list[str]:
+    """The reported baselines: the known ones in BASELINE_ORDER, then any other by name."""
+    others = sorted(n for n in info.metrics if n != "model" and n not in BASELINE_ORDER)
+    return [n for n in BASELINE_ORDER if n in info.metrics] + others
+
+
+def baseline_label(name: str, language: str) -> str:
+    key = f"model.baseline.{name}"
+    return translate(key, language) if key in TABLES[normalise_language(language)] else name
+
+
+def _format(value: float | None, decimals: int | None, language: str) -> str:
+    if decimals is None:
+        return format_percent(value, language, 0)
+    return format_number(value, language, decimals)
+
+
+def _cell(info: ModelInfo, model: str, row: _Row, language: str) -> html.Td:
+    """A figure and, when the bundle has one, its confidence interval below it."""
+    value = _metric(info, model, row.metric)
+    metrics = info.metrics.get(model)
+    interval: MetricInterval | None = (
+        getattr(metrics, row.interval, None) if metrics is not None and row.interval else None
+    )
+    if interval is None:
+        return html.Td(_format(value, row.decimals, language))
+    ci = translate(
+        "model.ci",
+        language,
+        level=format_percent(interval.level, language, 0),
+        low=_format(interval.low, row.decimals, language),
+        high=_format(interval.high, row.decimals, language),
+    )
+    return html.Td(
+        [_format(value, row.decimals, language), html.Br(), html.Span(ci, className="ci")],
+        **{"data-ci-low": f"{interval.low:.6g}", "data-ci-high": f"{interval.high:.6g}"},
+    )
+
+
 def performance_table(info: ModelInfo, language: str) -> html.Table:
-    """Model against the simple logistic baseline, each figure with what it means."""
-    rows = [
-        ("model.auc", "roc_auc", lambda v: format_number(v, language, 3)),
-        ("model.recall", "recall_at_threshold", lambda v: format_percent(v, language, 0)),
-        ("model.precision", "precision_at_threshold", lambda v: format_percent(v, language, 0)),
-        ("model.brier", "brier", lambda v: format_number(v, language, 3)),
-    ]
+    """The model against every baseline measured the same way, each figure with what it means
+    and, for the AUC and the cost, its bootstrap confidence interval."""
+    columns = ["model", *baselines(info)]
     body = []
-    for key, metric, fmt in rows:
-        model_value = _metric(info.metrics, "model", metric)
-        baseline_value = _metric(info.metrics, "logistic", metric)
+    for row in _ROWS:
         body.append(
             html.Tr(
                 [
-                    html.Th(translate(key, language), scope="row"),
-                    html.Td(fmt(model_value) if model_value is not None else "—"),
-                    html.Td(fmt(baseline_value) if baseline_value is not None else "—"),
-                    html.Td(translate(f"{key}.help", language)),
+                    html.Th(translate(row.key, language), scope="row"),
+                    *(_cell(info, model, row, language) for model in columns),
+                    html.Td(translate(f"{row.key}.help", language)),
                 ],
-                **{"data-metric": metric},
+                **{"data-metric": row.metric},
             )
         )
     head = html.Thead(
         html.Tr(
             [
-                html.Th(translate(k, language), scope="col")
-                for k in ("model.metric", "model.value", "model.baseline", "model.meaning")
+                html.Th(translate("model.metric", language), scope="col"),
+                html.Th(translate("model.value", language), scope="col"),
+                *(
+                    html.Th(baseline_label(name, language), scope="col", **{"data-model": name})
+                    for name in columns[1:]
+                ),
+                html.Th(translate("model.meaning", language), scope="col"),
             ]
         )
     )
     return html.Table([head, html.Tbody(body)], className="metrics-table")
+
+
+def confusion_table(info: ModelInfo, language: str) -> html.Table | None:
+    """The served model's decisions on the evaluated past loans, as four counts."""
+    metrics = info.metrics.get("model")
+    counts = (
+        (metrics.true_positives, metrics.false_negatives, metrics.false_positives,
+         metrics.true_negatives)
+        if metrics is not None
+        else (None,) * 4
+    )  # fmt: skip
+    if any(c is None for c in counts):
+        return None
+    tp, fn, fp, tn = (int(c) for c in counts)  # type: ignore[arg-type]
+
+    def number(count: int, kind: str) -> html.Td:
+        return html.Td(format_number(count, language), **{"data-count": kind})
+
+    return html.Table(
+        [
+            html.Caption(
+                translate(
+                    "model.confusion.caption",
+                    language,
+                    count=format_number(tp + fn + fp + tn, language),
+                    threshold=format_percent(info.threshold, language),
+                )
+            ),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Td(),
+                        html.Th(translate("model.confusion.refused", language), scope="col"),
+                        html.Th(translate("model.confusion.granted", language), scope="col"),
+                    ]
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Th(translate("model.confusion.defaulted", language), scope="row"),
+                            number(tp, "true_positives"),
+                            number(fn, "false_negatives"),
+                        ]
+                    ),
+                    html.Tr(
+                        [
+                            html.Th(translate("model.confusion.repaid", language), scope="row"),
+                            number(fp, "false_positives"),
+                            number(tn, "true_negatives"),
+                        ]
+                    ),
+                ]
+            ),
+        ],
+        className="metrics-table confusion-table",
+    )
+
+
+def evaluation_text(info: ModelInfo, language: str) -> list[html.P]:
+    """How the figures were measured (the bundle's protocol, in the page's language) and which
+    model scores whom."""
+    evaluation = info.evaluation
+    if evaluation is None:
+        paragraphs = [html.P(translate("model.evaluation.none", language))]
+    else:
+        description = evaluation.description_fr if language == "fr" else evaluation.description_en
+        paragraphs = [
+            html.P(description, id="evaluation-protocol", **{"data-protocol": evaluation.name}),
+            html.P(
+                translate(
+                    "model.evaluation.details",
+                    language,
+                    folds=format_number(evaluation.outer_folds, language),
+                    resamples=format_number(evaluation.bootstrap_resamples, language),
+                ),
+                className="muted",
+            ),
+        ]
+    if info.fold_models:
+        paragraphs.append(
+            html.P(
+                translate(
+                    "model.evaluation.serving",
+                    language,
+                    count=format_number(info.fold_models, language),
+                )
+            )
+        )
+    return paragraphs
 
 
 def cost_curve_figure(info: ModelInfo, language: str) -> go.Figure:
@@ -156,8 +309,8 @@ def threshold_text(info: ModelInfo, language: str) -> list[html.P]:
             )
         )
     ]
-    cost = _metric(info.metrics, "model", "cost_at_threshold")
-    half = _metric(info.metrics, "model", "cost_at_half")
+    cost = _metric(info, "model", "cost_at_threshold")
+    half = _metric(info, "model", "cost_at_half")
     if cost is not None and half is not None:
         paragraphs.append(
             html.P(
@@ -174,7 +327,7 @@ def threshold_text(info: ModelInfo, language: str) -> list[html.P]:
 
 
 def cost_chart(info: ModelInfo, language: str) -> object:
-    cost = _metric(info.metrics, "model", "cost_at_threshold")
+    cost = _metric(info, "model", "cost_at_threshold")
     if cost is None and info.cost_curve_costs:
         cost = min(info.cost_curve_costs)
     summary = translate(
@@ -211,6 +364,12 @@ def model_overview(info: ModelInfo, features: FeatureList, language: str) -> htm
                 "model-performance",
                 translate("model.performance.heading", language),
                 html.Div(performance_table(info, language), className="table-scroll"),
+                confusion_table(info, language),
+            ),
+            section(
+                "model-evaluation",
+                translate("model.evaluation.heading", language),
+                *evaluation_text(info, language),
             ),
             section(
                 "model-threshold",

@@ -110,6 +110,11 @@ def what_if_result(result: WhatIfResult, language: str) -> html.Div:
                 id="whatif-probability",
                 **{"data-probability": f"{after.probability:.6f}"},
             ),
+            html.P(
+                translate("whatif.same_model", language),
+                className="muted",
+                **{"data-model": after.model},
+            ),
             chart(
                 "whatif-gauge", gauge_figure(after.probability, after.threshold, language), summary
             ),

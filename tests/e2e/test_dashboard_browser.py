@@ -56,6 +56,10 @@ def test_client_view_shows_the_api_decision(
     decision = page.inner_text("#decision-panel .decision")
     assert ("refusé" in decision) if expected["decision"] == "refuse" else ("accordé" in decision)
     assert expected["model_version"] in page.inner_text("#decision-panel")
+    # which model answered, in words: a training client's is the fold model that never saw it
+    assert page.get_attribute("#gauge-model", "data-model") == expected["model"]
+    words = "validation croisée" if expected["model"].startswith("fold-") else "tous les clients"
+    assert words in page.inner_text("#gauge-model")
     assert str(client_id) in page.title()
     explanation = api.post(f"{api_url}/v1/explain", json={"client_id": client_id}).json()
     first = (explanation["reasons"]["raises"] or explanation["reasons"]["lowers"])[0]
@@ -171,12 +175,18 @@ def test_comparison_view(page: Any, dashboard_url: str, client_id: int, screensh
     page.screenshot(path=str(screenshots / "compare-fr.png"), full_page=True)
 
 
-def test_model_page(page: Any, dashboard_url: str, screenshots: Path) -> None:
+def test_model_page(
+    page: Any, dashboard_url: str, api_url: str, api: requests.Session, screenshots: Path
+) -> None:
     page.goto(f"{dashboard_url}/model")
     page.wait_for_function(
         READY_JS, arg=["#importance .main-svg", "#cost-curve .main-svg"], timeout=30_000
     )
     assert "AUC" in page.inner_text(".metrics-table")
+    # the honest protocol in French and the metrics' 95 % intervals
+    info = api.get(f"{api_url}/v1/model").json()
+    assert info["evaluation"]["description_fr"] in page.inner_text("#model-evaluation")
+    assert "IC 95" in page.inner_text(".metrics-table")
     assert "10" in page.inner_text("#model-threshold")
     page.screenshot(path=str(screenshots / "model-fr.png"), full_page=True)
 
