@@ -1,6 +1,7 @@
 """The FastAPI application factory.
 
-`create_app(settings)` wires settings, security, error handling, metrics and the routers; the
+`create_app(settings)` wires settings, the admission layer (key, per-key limits and body checks
+before any body is parsed), error handling, metrics and the routers; the
 lifespan loads and verifies the bundle ONCE per process (hashes, model, client store, population
 groups) and opens this process's audit connection. A bundle that fails verification makes the
 start-up fail with the BundleError message (uvicorn then exits non-zero); `scoring serve` checks
@@ -21,11 +22,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.admission import Admission, document_admission
 from api.audit import AuditLog
 from api.dependencies import ServiceState
 from api.distributions import Population
 from api.errors import install_error_handlers
 from api.metrics import Metrics, ServiceMiddleware
+from api.rate_limit import KeyLimiter
 from api.routers import audit, clients, features, health, model, scoring
 from api.scorer import Scorer
 from api.security import KeyChecker
@@ -91,9 +94,24 @@ def create_app(
     app.state.service = service
     app.state.key_checker = KeyChecker(settings.key_table())
     app.state.metrics = Metrics()
+    app.state.limiter = KeyLimiter(
+        rate=settings.rate_limit_per_second,
+        burst=settings.rate_limit_burst,
+        max_in_flight=settings.max_in_flight_per_key,
+    )
     install_error_handlers(app)
     for router in (health, model, clients, scoring, features, audit):
         app.include_router(router.router)
+    document_admission(app)
+    # Outermost last: metrics and access log see everything; CORS headers go on the admission
+    # layer's refusals too (a browser could not read a 401 or 429 otherwise); the key, limits
+    # and body checks run before any router reads the body.
+    app.add_middleware(
+        Admission,
+        keys=app.state.key_checker,
+        limiter=app.state.limiter,
+        max_body_bytes=settings.max_body_bytes,
+    )
     origins = settings.cors_origin_list()
     if origins:
         app.add_middleware(
@@ -101,8 +119,7 @@ def create_app(
             allow_origins=origins,
             allow_methods=["GET", "POST"],
             allow_headers=["X-API-Key", "Content-Type"],
+            expose_headers=["Retry-After"],
         )
-    app.add_middleware(
-        ServiceMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
-    )
+    app.add_middleware(ServiceMiddleware, metrics=app.state.metrics)
     return app

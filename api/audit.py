@@ -261,7 +261,9 @@ def read_records(
     """Records in id order, from a connection of their own (in WAL, readers never block writers)."""
     if not Path(path).is_file():
         return
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    # A streamed export advances this generator from whichever worker thread is free (and its
+    # first record is read before the response starts): one consumer at a time, any thread.
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     try:
         query = f"SELECT {', '.join(COLUMNS)} FROM served"
         params: list[object] = []

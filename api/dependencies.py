@@ -47,9 +47,14 @@ async def get_settings(request: Request) -> ApiSettings:
 async def get_caller(
     request: Request, key: Annotated[str | None, Security(_api_key)] = None
 ) -> str:
-    checker: KeyChecker = request.app.state.key_checker
-    caller = checker.caller(key)
-    request.state.caller = caller
+    """The caller's key name. api/admission.py has already checked the key (before the body was
+    read) and left the name in the request state; the check here only serves an app assembled
+    without that layer, so that no route can ever run unauthenticated."""
+    caller: str | None = getattr(request.state, "caller", None)
+    if caller is None:
+        checker: KeyChecker = request.app.state.key_checker
+        caller = checker.caller(key)
+        request.state.caller = caller
     return caller
 
 

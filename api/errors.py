@@ -2,13 +2,17 @@
 
 Callers (the dashboard, scripts) handle `{"error": {"code", "message", "details"}}` and nothing
 else: our own errors, FastAPI's request validation, Starlette's 404/405 and unexpected exceptions
-all end up in this shape. Unexpected exceptions answer 500 with a generic message: the traceback
+all end up in this shape, keeping the headers HTTP requires with their status (405 `Allow`, 401
+`WWW-Authenticate`, 429 `Retry-After`). `details` lists at most MAX_DETAILS problems, so the
+answer to a body full of mistakes stays small; a body that is not JSON is located by line and
+column. Unexpected exceptions answer 500 with a generic message: the traceback
 goes to the server log (which never holds request bodies), never to the caller.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -27,10 +31,16 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, details: list[ErrorItem] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        details: list[ErrorItem] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
+        self.headers = dict(headers or {})
 
 
 class NotFound(ApiError):
@@ -57,18 +67,34 @@ class Forbidden(ApiError):
     status, code = 403, "forbidden"
 
 
-def error_body(code: str, message: str, details: list[ErrorItem] | None = None) -> bytes:
-    info = ErrorInfo(code=code, message=message, details=details or [])
-    return ErrorResponse(error=info).model_dump_json().encode()
+class TooManyRequests(ApiError):
+    """Raised with a `Retry-After` header (seconds), which RFC 6585 recommends with 429."""
+
+    status, code = 429, "too_many_requests"
+
+
+def required_headers(status: int, headers: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The headers HTTP requires with an error status, added to those the raiser gave: 401
+    names the scheme (RFC 9110 §11.6.1); 405's `Allow` and 429's `Retry-After` come from the
+    raiser (Starlette's router, the rate limiter) and must survive the shared handler."""
+    out = dict(headers or {})
+    if status == 401:
+        out.setdefault("WWW-Authenticate", 'ApiKey header="X-API-Key"')
+    return out
 
 
 def error_response(
-    status: int, code: str, message: str, details: list[ErrorItem] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: list[ErrorItem] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     info = ErrorInfo(code=code, message=message, details=details or [])
-    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
     return JSONResponse(
-        ErrorResponse(error=info).model_dump(mode="json"), status_code=status, headers=headers
+        ErrorResponse(error=info).model_dump(mode="json"),
+        status_code=status,
+        headers=required_headers(status, headers) or None,
     )
 
 
@@ -81,25 +107,71 @@ def _json_safe(value: Any) -> Any:
     return f"<{type(value).__name__}>"
 
 
+#: At most this many items in `details`: a body with thousands of mistakes gets the first few and
+#: their count (in the message), not an answer larger than the request.
+MAX_DETAILS = 10
+
+
+def _detail(error: dict[str, Any]) -> ErrorItem:
+    location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    context = error.get("ctx") or {}
+    kind = error.get("type")
+    message = str(error.get("msg", "invalid value"))
+    value = _json_safe(error.get("input"))
+    expected = context.get("expected")
+    if kind == "extra_forbidden" and "field" in context:
+        # shared.contract names the first unknown key in the context (its location is the
+        # record's): put it in the path like pydantic's own extra_forbidden errors.
+        location.append(str(context["field"]))
+        value = None
+    elif kind == "missing":
+        message = "missing field: required to decide (see the schema's `required` list)"
+        value, expected = None, "a value"
+    if expected is None and message.startswith("Input should be "):
+        # pydantic words most expectations as "Input should be <what>": keep the <what>.
+        expected = message.removeprefix("Input should be ")
+    return ErrorItem(
+        field=".".join(location) or None,
+        value=value,
+        expected=str(expected) if expected is not None else None,
+        message=message,
+    )
+
+
 def validation_details(errors: list[dict[str, Any]]) -> list[ErrorItem]:
-    """FastAPI/pydantic errors as field / value / expectation items."""
-    items = []
-    for error in errors:
-        location = [str(part) for part in error.get("loc", ()) if part != "body"]
-        expected = error.get("ctx", {}).get("expected") if error.get("ctx") else None
-        message = str(error.get("msg", "invalid value"))
-        if expected is None and message.startswith("Input should be "):
-            # pydantic words most expectations as "Input should be <what>": keep the <what>.
-            expected = message.removeprefix("Input should be ")
-        items.append(
-            ErrorItem(
-                field=".".join(location) or None,
-                value=_json_safe(error.get("input")),
-                expected=str(expected) if expected is not None else None,
-                message=message,
-            )
-        )
-    return items
+    """FastAPI/pydantic errors as field / value / expectation items, at most MAX_DETAILS.
+
+    Problems with values the caller sent come first and missing fields last: a wrong value is
+    the more specific news, and a request missing everything still names each missing field.
+    """
+    ordered = sorted(errors, key=lambda e: e.get("type") == "missing")
+    return [_detail(error) for error in ordered[:MAX_DETAILS]]
+
+
+def schema_message(count: int) -> str:
+    listed = f"; the first {MAX_DETAILS} are listed" if count > MAX_DETAILS else ""
+    problems = "1 problem" if count == 1 else f"{count} problems"
+    return f"the request does not match the expected schema ({problems}{listed})"
+
+
+def invalid_json(message: str, text: str | None, position: int | None) -> ErrorResponse:
+    """A body that is not JSON: say where, as line and column (1-based), never as an offset."""
+    where = ""
+    if text is not None and position is not None:
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        where = f" at line {line}, column {column}"
+    detail = ErrorItem(
+        field="body",
+        expected="a JSON document (RFC 8259) encoded in UTF-8",
+        message=f"{message}{where}",
+    )
+    info = ErrorInfo(
+        code="validation_error",
+        message=f"the body is not valid JSON: {message}{where}",
+        details=[detail],
+    )
+    return ErrorResponse(error=info)
 
 
 _STATUS_CODES = {
@@ -120,20 +192,27 @@ _STATUS_CODES = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, error: ApiError) -> JSONResponse:
-        return error_response(error.status, error.code, error.message, error.details)
+        return error_response(error.status, error.code, error.message, error.details, error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
-        details = validation_details(list(error.errors()))
+        errors = list(error.errors())
+        if len(errors) == 1 and errors[0].get("type") == "json_invalid":
+            context = errors[0].get("ctx") or {}
+            location = errors[0].get("loc", ())
+            position = location[-1] if location and isinstance(location[-1], int) else None
+            text = error.body if isinstance(error.body, str) else None
+            body = invalid_json(str(context.get("error", "malformed JSON")), text, position)
+            return JSONResponse(body.model_dump(mode="json"), status_code=422)
         return error_response(
-            422, "validation_error", "the request does not match the expected schema", details
+            422, "validation_error", schema_message(len(errors)), validation_details(errors)
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(error.status_code, "http_error")
         message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
-        return error_response(error.status_code, code, message)
+        return error_response(error.status_code, code, message, headers=error.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

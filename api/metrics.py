@@ -1,4 +1,7 @@
-"""Prometheus metrics, request limits and the access log, in one pure-ASGI middleware.
+"""Prometheus metrics and the access log, in one pure-ASGI middleware (the outermost layer).
+
+It wraps everything else, including the refusals of api/admission.py (401, 429, 413...), so
+every request is counted and logged once, whoever answered it.
 
 Pure ASGI (not BaseHTTPMiddleware) because it sits on the hot path: it adds one timer and a few
 dict lookups per request. Routes are labelled by their template ("/v1/clients/{client_id}"),
@@ -15,8 +18,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-
-from api.errors import error_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -55,17 +56,12 @@ class Metrics:
         )
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class ServiceMiddleware:
-    """Body size limit (413), metrics per route and one access-log line per request."""
+    """Metrics per route and one access-log line per request, whatever answered it."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,59 +69,20 @@ class ServiceMiddleware:
             return
         started = time.perf_counter()
         status = 500
-        # Created here so that the dict the auth dependency writes the caller's name into is
+        # Created here so that the dict the admission layer writes the caller's name into is
         # this one, even when a router hands a copy of the scope down.
         scope.setdefault("state", {})
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await self._reject(send)
-            self._observe(scope, 413, started)
-            return
-
-        received = 0
-        response_started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _TooLarge
-            return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal status, response_started
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                response_started = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            status = 413
-            if not response_started:
-                await self._reject(send)
+            await self.app(scope, receive, tracking_send)
         finally:
             self._observe(scope, status, started)
-
-    async def _reject(self, send: Send) -> None:
-        body = error_body(
-            "payload_too_large", f"request body larger than {self.max_body_bytes} bytes"
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
     def _observe(self, scope: Scope, status: int, started: float) -> None:
         elapsed = time.perf_counter() - started
@@ -143,13 +100,3 @@ class ServiceMiddleware:
                 elapsed * 1000,
                 caller,
             )
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None

@@ -393,6 +393,16 @@ def french_label(table: str | None, column: str, level: str) -> str | None:
     return None
 
 
+def worded_levels(table: str, column: str) -> tuple[str, ...]:
+    """The source levels this module words for `column` of `table` (numbered families such as
+    "Industry: type 7" and the XNA/XAP/Y/N codes excluded): the known vocabulary of a column,
+    which shared/levels.py turns into the levels the API accepts."""
+    by_table = _BY_TABLE.get((table, column))
+    if by_table is not None:
+        return tuple(by_table)
+    return tuple(_BY_COLUMN.get(column, {})) + tuple(_CODED.get(column, {}))
+
+
 def english_label(column: str, level: str) -> str:
     """The source text, except bare codes that need a gloss ("C" -> "closed", "XNA")."""
     if level in _CODED.get(column, {}):

@@ -15,14 +15,44 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from shared.levels import known_levels
 from shared.tables import TABLES, Kind
 
 Decision = Literal["grant", "refuse"]
 #: SK_ID_CURR is stored as a 32-bit integer everywhere (contract, client store, features).
 MAX_CLIENT_ID = 2_147_483_647
-ClientIdValue = Annotated[int, Field(ge=0, le=MAX_CLIENT_ID, description="SK_ID_CURR")]
+#: A client ID in a JSON body: a JSON integer, nothing else (`true`, `"100002"` and `100002.0`
+#: are refused rather than read as 1 or 100002: an ID is never guessed from another type).
+ClientIdValue = Annotated[int, Strict(), Field(ge=0, le=MAX_CLIENT_ID, description="SK_ID_CURR")]
+
+
+def _decimal_digits(value: object) -> object:
+    """Query and path values arrive as text: only plain decimal digits are an integer there
+    ("100002.0", "+1", " 1", "1e5" and "１" are not, although pydantic's lax parsing reads some)."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 10):
+        raise PydanticCustomError(
+            "int_parsing", "Input should be a whole number written with decimal digits only"
+        )
+    return value
+
+
+#: A client ID in a query string or a path (see `_decimal_digits`).
+ClientIdText = Annotated[
+    int,
+    BeforeValidator(_decimal_digits),
+    Field(ge=0, le=MAX_CLIENT_ID, description="SK_ID_CURR"),
+]
 Scalar = float | int | str | bool | None
 
 
@@ -226,30 +256,106 @@ def _drop_null(schema: dict[str, Any]) -> None:
 #: Default of an optional field that callers omit rather than set to null.
 _OMIT_NOT_NULL: Any = Field(None, json_schema_extra=_drop_null)
 
+
+class _Request(BaseModel):
+    """Base of every request body: unknown fields refused, and refused at the FIRST one.
+
+    pydantic's `extra="forbid"` reports every unknown key of a record, so a 1 MB body of 60,000
+    made-up keys cost seconds of CPU and a 7 MB error; this check runs before the fields are
+    validated, costs one set difference, and names the first unknown key only (with the number
+    of others and, when one is close, the field that was probably meant). `extra="forbid"` stays
+    so that OpenAPI says `additionalProperties: false`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = data.keys() - cls.model_fields.keys()
+            if unknown:
+                first = next(key for key in data if key in unknown)
+                raise _unknown_field(first, len(unknown), cls.model_fields)
+        return data
+
+
+def _unknown_field(name: object, count: int, fields: dict[str, Any]) -> PydanticCustomError:
+    import difflib  # only on this error path
+
+    text = str(name)[:100]
+    close = difflib.get_close_matches(text, list(fields), n=1)
+    expected = f"'{close[0]}'?" if close else "a field listed in the OpenAPI schema"
+    others = f" (and {count - 1} other unknown fields)" if count > 1 else ""
+    return PydanticCustomError(
+        "extra_forbidden",
+        "unknown field '{field}'" + others,
+        {"field": text, "expected": expected},
+    )
+
+
 _INT32 = MAX_CLIENT_ID
+#: JSON types per contract kind, strict: an integer column takes a JSON integer (not `true`,
+#: not `"12"`, not `12.0`), a number column a JSON number, a text column a JSON string.
 _KIND_TYPES: dict[Kind, Any] = {
-    Kind.INT: Annotated[int, Field(ge=-_INT32 - 1, le=_INT32)],
-    Kind.FLOAT: Annotated[float, Field(allow_inf_nan=False)],
-    Kind.TEXT: Annotated[str, Field(max_length=200)],
+    Kind.INT: Annotated[int, Strict(), Field(ge=-_INT32 - 1, le=_INT32)],
+    Kind.FLOAT: Annotated[float, Strict(), Field(allow_inf_nan=False)],
+    Kind.TEXT: Annotated[str, Strict(), Field(max_length=200)],
 }
 
+#: The application fields a JSON applicant MUST give: without them the model cannot decide, so
+#: the API answers 422 naming each one missing instead of scoring a blank as an average client.
+#: The loan (contract type, credit, annuity, goods price) and the applicant's capacity to repay
+#: (income, age, employment length, income type, employer type, education): the facts the model
+#: leans on most that every real applicant has. External scores (EXT_SOURCE_*) stay optional:
+#: they are often legitimately missing, above all for the thin-file clients this product is
+#: for. How the list was chosen, with figures: docs/minimum-applicant-fields.md.
+MINIMUM_APPLICATION_FIELDS: tuple[str, ...] = (
+    "NAME_CONTRACT_TYPE",
+    "AMT_CREDIT",
+    "AMT_ANNUITY",
+    "AMT_GOODS_PRICE",
+    "AMT_INCOME_TOTAL",
+    "DAYS_BIRTH",
+    "DAYS_EMPLOYED",
+    "NAME_INCOME_TYPE",
+    "ORGANIZATION_TYPE",
+    "NAME_EDUCATION_TYPE",
+)
 
-def _record_model(table: str, model_name: str) -> type[BaseModel]:
-    """One row of a contract table as a pydantic model: every column optional, typed by kind,
-    unknown columns refused. Generated from shared.tables so OpenAPI lists every field."""
-    fields: dict[str, Any] = {
-        column.name: (_KIND_TYPES[column.kind] | None, _OMIT_NOT_NULL)
-        for column in TABLES[table].columns
-    }
+
+def _column_type(table: str, name: str, kind: Kind) -> Any:
+    """The column's strict JSON type; a text column with a known vocabulary is one of its levels
+    (an `enum` in OpenAPI; anything else gets 422 listing the allowed values)."""
+    levels = known_levels(table, name)
+    if levels is not None:
+        return Literal[levels]  # type: ignore[valid-type]
+    return _KIND_TYPES[kind]
+
+
+def _record_model(table: str, model_name: str, required: tuple[str, ...] = ()) -> type[BaseModel]:
+    """One row of a contract table as a pydantic model, generated from shared.tables so OpenAPI
+    lists every field: typed by kind, text columns limited to their levels, unknown columns
+    refused, every column optional (null = unknown) except the `required` ones."""
+    fields: dict[str, Any] = {}
+    for column in TABLES[table].columns:
+        kind = _column_type(table, column.name, column.kind)
+        if column.name in required:
+            fields[column.name] = (kind, Field(description="required"))
+        else:
+            fields[column.name] = (kind | None, _OMIT_NOT_NULL)
+    note = f"; required: {', '.join(required)}" if required else ""
     return create_model(  # type: ignore[call-overload, no-any-return]
         model_name,
-        __config__=ConfigDict(extra="forbid"),
-        __doc__=f"One row of {table}.csv (every field optional; null = unknown).",
+        __base__=_Request,
+        __doc__=f"One row of {table}.csv (null or absent = unknown{note}).",
         **fields,
     )
 
 
-ApplicationRecord = _record_model("application_test", "ApplicationRecord")
+ApplicationRecord = _record_model(
+    "application_test", "ApplicationRecord", required=MINIMUM_APPLICATION_FIELDS
+)
 BureauRecord = _record_model("bureau", "BureauRecord")
 BureauBalanceRecord = _record_model("bureau_balance", "BureauBalanceRecord")
 PreviousApplicationRecord = _record_model("previous_application", "PreviousApplicationRecord")
@@ -259,14 +365,16 @@ CreditCardRecord = _record_model("credit_card_balance", "CreditCardRecord")
 _MAX_ROWS = 10_000
 
 
-class Applicant(_Model):
+class Applicant(_Request):
     """A new applicant submitted as JSON: application fields and optional side-table rows.
 
     Field names and types are those of the Kaggle tables (application_test.csv; SK_ID_CURR
     optional). Every side-table row belongs to this applicant: its SK_ID_CURR, if given, is
     replaced by the applicant's; bureau_balance rows link to bureau rows by SK_ID_BUREAU.
-    Missing fields are unknown values; unknown field names and wrongly typed values are
-    rejected (422).
+    The fields of MINIMUM_APPLICATION_FIELDS are required; any other missing field is an
+    unknown value. Unknown field names, wrongly typed values and category labels outside a
+    column's levels (shared/levels.py) are rejected (422). The API also caps the side-table rows
+    of one applicant (SCORING_MAX_SIDE_ROWS, 413); the per-list bound below is a hard ceiling.
     """
 
     application: ApplicationRecord  # type: ignore[valid-type]
@@ -291,7 +399,7 @@ def _exactly_one_of(*names: str) -> dict[str, Any]:
     return {"oneOf": [{"required": [name]} for name in names]}
 
 
-class ScoreItem(_Model):
+class ScoreItem(_Request):
     """Exactly one of a known client's ID or a JSON applicant."""
 
     model_config = ConfigDict(
@@ -308,7 +416,7 @@ class ScoreItem(_Model):
         return self
 
 
-class ScoreRequest(_Model):
+class ScoreRequest(_Request):
     """Body of /v1/predict: {"client_id": ...}, {"applicant": {...}} or {"items": [...]}."""
 
     model_config = ConfigDict(
@@ -571,7 +679,7 @@ _CHANGES_SCHEMA: dict[str, Any] = {
 }
 
 
-class WhatIfRequest(_Model):
+class WhatIfRequest(_Request):
     client_id: ClientIdValue
     #: Application field -> new value, e.g. {"AMT_CREDIT": 300000, "TERM_MONTHS": 24}.
     #: The schema lists the changeable fields; anything else gets a 422 naming the field, the

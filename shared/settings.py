@@ -75,8 +75,21 @@ class ApiSettings(BaseSettings):
     cors_origins: str = ""
     #: Largest number of items in one batch request (more gets 413).
     max_batch: int = Field(100, ge=1, le=10_000)
-    #: Largest request body in bytes (more gets 413).
+    #: Largest request body in bytes (more gets 413, chunked or not).
     max_body_bytes: int = Field(1_000_000, ge=1_024)
+    #: Largest number of side-table rows of ONE JSON applicant, all six tables together (more
+    #: gets 413). Real Kaggle applicants have a few hundred at most; the 1 MB body limit allows
+    #: about 20,000 short rows, which is a lot of feature work for one decision.
+    max_side_rows: int = Field(5_000, ge=1, le=100_000)
+    #: Requests per second per API key and process (token bucket; 0 = no rate limit). The
+    #: default is above what one process serves (bench/bench_api.py: ~3,300 predictions/s with
+    #: 16 connections), so it only stops runaway callers: set a partner's share here.
+    rate_limit_per_second: float = Field(5_000.0, ge=0)
+    #: Requests a key may send at once above the sustained rate (the bucket's size).
+    rate_limit_burst: int = Field(5_000, ge=1)
+    #: Requests of one key in flight at once, per process (0 = no limit); more gets 429 at once.
+    #: The dashboard sends a handful at a time, the benchmarks 16.
+    max_in_flight_per_key: int = Field(64, ge=0, le=100_000)
     workers: int = Field(1, ge=1, le=64)
 
     @field_validator("api_keys")

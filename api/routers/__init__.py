@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Query, Response
 from pydantic import BaseModel
 
-from shared.contract import MAX_CLIENT_ID, ErrorResponse
+from shared.contract import ClientIdText, ErrorResponse
 
 _DESCRIPTIONS = {
     401: "No API key",
@@ -26,8 +26,9 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 AUTH = (401, 403, 503)
 
-#: An optional `?client_id=` (the client to place among the population, or to edit).
-ClientQuery = Annotated[int | None, Query(ge=0, le=MAX_CLIENT_ID, description="SK_ID_CURR")]
+#: An optional `?client_id=` (the client to place among the population, or to edit): decimal
+#: digits only ("100002.0" or "+100002" are not IDs).
+ClientQuery = Annotated[ClientIdText | None, Query(description="SK_ID_CURR")]
 
 
 def json_response(model: BaseModel) -> Response:

@@ -10,11 +10,11 @@ from api.client_info import client_info
 from api.dependencies import Caller, Service
 from api.errors import NotFound
 from api.routers import AUTH, errors
-from shared.contract import MAX_CLIENT_ID, ClientIdPage, ClientInfo, ErrorItem
+from shared.contract import ClientIdPage, ClientIdText, ClientInfo, ErrorItem
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
 
-ClientId = Annotated[int, Path(ge=0, le=MAX_CLIENT_ID, description="SK_ID_CURR")]
+ClientId = Annotated[ClientIdText, Path(description="SK_ID_CURR")]
 
 
 @router.get("", response_model=ClientIdPage, responses=errors(*AUTH, 422))

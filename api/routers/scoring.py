@@ -13,6 +13,7 @@ import time
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.applicants import check_side_rows
 from api.audit import Entry
 from api.dependencies import Caller, Scoring, Service, ServiceState
 from api.errors import PayloadTooLarge
@@ -76,6 +77,7 @@ async def _features(
 ) -> tuple[FeatureRows, list, list]:
     """Feature rows, client IDs and payload digests of a predict/explain body (batch checked)."""
     items = _check_batch(body, request.app.state.settings.max_batch)
+    check_side_rows(items, request.app.state.settings.max_side_rows)
     if any(item.applicant is not None for item in items):
         return await run_in_threadpool(_rows, scorer, items)
     return _rows(scorer, items)
