@@ -28,8 +28,9 @@ from api.dependencies import ServiceState
 from api.distributions import Population
 from api.errors import install_error_handlers
 from api.metrics import Metrics, ServiceMiddleware
+from api.monitoring import open_monitor
 from api.rate_limit import KeyLimiter
-from api.routers import audit, clients, features, health, model, scoring
+from api.routers import audit, clients, features, governance, health, model, scoring
 from api.scorer import Scorer
 from api.security import KeyChecker
 from shared.bundle import load_bundle
@@ -56,7 +57,15 @@ def load_service(settings: ApiSettings) -> ServiceState:
         len(scorer.store),
         time.perf_counter() - started,
     )
-    return ServiceState(scorer=scorer, population=population, audit=audit_log)
+    monitor = open_monitor(
+        bundle,
+        audit_log,
+        scorer.feature_names,
+        scorer.version,
+        max_rows=settings.monitoring_max_rows,
+        max_days=settings.monitoring_max_days,
+    )
+    return ServiceState(scorer=scorer, population=population, audit=audit_log, monitor=monitor)
 
 
 def create_app(
@@ -100,7 +109,7 @@ def create_app(
         max_in_flight=settings.max_in_flight_per_key,
     )
     install_error_handlers(app)
-    for router in (health, model, clients, scoring, features, audit):
+    for router in (health, model, clients, scoring, features, audit, governance):
         app.include_router(router.router)
     document_admission(app)
     # Outermost last: metrics and access log see everything; CORS headers go on the admission

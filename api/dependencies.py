@@ -15,8 +15,10 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.audit import AuditLog
+from api.decisions import DecisionLog
 from api.distributions import Population
 from api.errors import NotReady
+from api.monitoring import LiveMonitor, open_monitor
 from api.scorer import Scorer
 from api.security import API_KEY_HEADER, KeyChecker
 from shared.settings import ApiSettings
@@ -29,6 +31,18 @@ class ServiceState:
     scorer: Scorer
     population: Population
     audit: AuditLog
+    #: The advisors' final decisions and the live drift window, both kept in the audit file
+    #: through its writer (opened from `audit` when not given).
+    decisions: DecisionLog | None = None
+    monitor: LiveMonitor | None = None
+
+    def __post_init__(self) -> None:
+        if self.decisions is None:
+            self.decisions = DecisionLog(self.audit)
+        if self.monitor is None:
+            self.monitor = open_monitor(
+                self.scorer.bundle, self.audit, self.scorer.feature_names, self.scorer.version
+            )
 
     def close(self) -> None:
         self.audit.close()

@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from api.audit import BUSY_TIMEOUT_MS, AuditLog, Write
+from shared.bundle import LoadedBundle
 from shared.drift import (
+    DRIFT_REFERENCE_FILE,
     DriftHistoryPoint,
     DriftReference,
     DriftReport,
@@ -88,6 +90,8 @@ class LiveMonitor:
 
     def observe(self, values: np.ndarray, probabilities: Sequence[float]) -> None:
         """Queues the scored rows (n, features) for the next commit; never waits."""
+        if self.reference is None:
+            return  # nothing to compare the rows with: do not keep them
         matrix = np.asarray(values, dtype=np.float32)
         if matrix.ndim != 2 or matrix.shape[1] != len(self.feature_names):
             return  # not rows of this model (cannot happen through the scoring routes)
@@ -181,3 +185,38 @@ class LiveMonitor:
                 )
             )
         return points
+
+
+def drift_reference(bundle: LoadedBundle) -> DriftReference | None:
+    """The bundle's verified drift reference; None for a bundle trained before it existed."""
+    path = bundle.path(DRIFT_REFERENCE_FILE)
+    if not path.is_file():
+        return None
+    return DriftReference.model_validate_json(path.read_bytes())
+
+
+def open_monitor(
+    bundle: LoadedBundle,
+    audit: AuditLog,
+    feature_names: Sequence[str],
+    model_version: str,
+    *,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    max_days: float = DEFAULT_MAX_DAYS,
+) -> LiveMonitor:
+    """The live window of the bundle in service (without a reference it records nothing)."""
+    return LiveMonitor(
+        audit,
+        drift_reference(bundle),
+        feature_names,
+        model_version,
+        max_rows=max_rows,
+        max_days=max_days,
+    )
+
+
+def observe(service: object, values: np.ndarray, probabilities: Sequence[float]) -> None:
+    """What the scoring routes call after answering: the rows go to the live window, if any."""
+    monitor: LiveMonitor | None = getattr(service, "monitor", None)
+    if monitor is not None and monitor.reference is not None:
+        monitor.observe(values, probabilities)

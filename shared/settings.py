@@ -91,6 +91,9 @@ class ApiSettings(BaseSettings):
     #: The dashboard sends a handful at a time, the benchmarks 16.
     max_in_flight_per_key: int = Field(64, ge=0, le=100_000)
     workers: int = Field(1, ge=1, le=64)
+    #: Live drift window (api/monitoring.py): the newest rows kept, and their largest age.
+    monitoring_max_rows: int = Field(10_000, ge=100, le=1_000_000)
+    monitoring_max_days: float = Field(30.0, gt=0, le=366)
 
     @field_validator("api_keys")
     @classmethod

@@ -17,6 +17,7 @@ from api.applicants import check_side_rows
 from api.audit import Entry
 from api.dependencies import Caller, Scoring, Service, ServiceState
 from api.errors import PayloadTooLarge
+from api.monitoring import observe
 from api.routers import AUTH, ClientQuery, errors, json_response
 from api.scorer import FeatureRows, Scored, Scorer, payload_digest
 from api.what_if import fields_for, what_if
@@ -127,6 +128,7 @@ async def predict(body: ScoreRequest, request: Request, auth: Scoring) -> Respon
     rows, ids, digests = await _features(body, request, scorer)
     scored = scorer.score(rows, ids, digests)
     await _record(request, service, "predict", caller, scored, started)
+    observe(service, rows.values, [s.probability for s in scored])
     predictions = [scorer.prediction(s) for s in scored]
     return json_response(PredictionBatch(items=predictions) if body.is_batch else predictions[0])
 
@@ -157,6 +159,7 @@ async def explain(body: ExplainRequest, request: Request, auth: Scoring) -> Resp
     # loop answer other requests meanwhile and lets two explanations use two cores.
     scored, explanations = await run_in_threadpool(_explain_rows, scorer, rows, ids, digests, body)
     await _record(request, service, "explain", caller, scored, started)
+    observe(service, rows.values, [s.probability for s in scored])
     return json_response(ExplanationBatch(items=explanations) if body.is_batch else explanations[0])
 
 
