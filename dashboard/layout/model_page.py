@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import plotly.graph_objects as go
-from dash import html
+from dash import dcc, html
 
 from dashboard.formatting import format_number, format_percent
 from dashboard.i18n import TABLES, normalise_language, translate
@@ -348,6 +348,14 @@ def model_overview(info: ModelInfo, features: FeatureList, language: str) -> htm
             html.P(
                 translate("model.version", language, version=info.version, date=date, count=count),
                 className="muted",
+            ),
+            html.P(
+                [
+                    dcc.Link(translate("gov.card_link", language), href="/model/card"),
+                    " · ",
+                    dcc.Link(translate("app.nav.governance", language), href="/governance"),
+                ],
+                id="model-governance-links",
             ),
             section(
                 "model-importance",
