@@ -1,4 +1,11 @@
-"""`scoring evaluate`: score a labelled data set with a bundle and report AUC and cost."""
+"""`scoring evaluate`: score a labelled data set with a bundle's refit model, report AUC and cost.
+
+This is an evaluation on the data given, by the refit model (the one that serves applicants
+outside the training set). It is the check to run on a held-out labelled set before promoting a
+bundle. On the training applicants themselves it is optimistic (the refit model learned their
+outcome); the output says how many of the given applicants were training applicants, and the
+honest figures are the manifest's (nested cross-fitting, printed by `scoring train`).
+"""
 
 from __future__ import annotations
 
@@ -19,8 +26,10 @@ def run(args: argparse.Namespace) -> int:
     prefer_passive_openmp()  # before LightGBM loads: see training/model/runtime.py
     import json
 
+    import polars as pl
     from sklearn.metrics import roc_auc_score
 
+    from shared.bundle import CLIENT_ID_COLUMN, CLIENT_SPLIT_COLUMN
     from shared.tables import TARGET
     from training.data.reader import open_tables
     from training.errors import DataError, UserFacingError
@@ -49,9 +58,17 @@ def run(args: argparse.Namespace) -> int:
         p = scorer.probabilities(tables, ids, progress)
     counts = confusion(labels, p, manifest.threshold)
     has_both = 0 < labels.sum() < labels.size
+    store = pl.read_parquet(
+        scorer.bundle.clients_path, columns=[CLIENT_ID_COLUMN, CLIENT_SPLIT_COLUMN]
+    )
+    trained_on = store.filter(pl.col(CLIENT_SPLIT_COLUMN) == "train")[CLIENT_ID_COLUMN]
+    seen = int(pl.Series(ids).is_in(trained_on.implode()).sum())
     result = {
         "version": manifest.version,
+        "model": "refit",
+        "evaluated_on": str(args.data),
         "n": int(labels.size),
+        "n_training_applicants": seen,
         "auc": float(roc_auc_score(labels, p)) if has_both else None,
         "threshold": manifest.threshold,
         "cost": counts.cost(manifest.costs.false_negative, manifest.costs.false_positive),
@@ -67,7 +84,17 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         auc = "n/a (one class only)" if result["auc"] is None else f"{result['auc']:.4f}"
-        print(f"bundle {manifest.version} on {result['n']:,} applicants")
+        print(
+            f"evaluation of the refit model of bundle {manifest.version} on the "
+            f"{result['n']:,} labelled applicants of {args.data}"
+        )
+        if seen:
+            print(
+                f"warning: {seen:,} of them are training applicants; the refit model learned "
+                "their outcome, so these figures are optimistic. The honest figures "
+                f"({manifest.evaluation.name if manifest.evaluation else 'out-of-fold'}) are "
+                "the bundle's manifest metrics, printed by `scoring train`."
+            )
         print(f"AUC {auc}")
         print(
             f"business cost {result['cost']:,.0f} at threshold {manifest.threshold:.3f} "

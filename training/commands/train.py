@@ -38,6 +38,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     )
     parser.add_argument(
+        "--keep-unused-features",
+        action="store_true",
+        help="serve every feature, even those no fold model splits on (default: dropped)",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=None,
+        metavar="N",
+        help="bootstrap resamples of the 95%% intervals of AUC and cost (default 1000; 0: none)",
+    )
+    parser.add_argument(
         "--mlflow",
         metavar="URI",
         nargs="?",
@@ -82,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
 
         check_excluded(args.exclude_attribute)  # a typo fails now, not after reading the data
         options["exclude_attributes"] = tuple(args.exclude_attribute)
+    if args.keep_unused_features:
+        options["prune_unused_features"] = False
+    if args.bootstrap is not None:
+        options["bootstrap_resamples"] = args.bootstrap
     try:
         config = TrainConfig(**options)
     except ValidationError as error:

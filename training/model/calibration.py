@@ -5,8 +5,12 @@ predictions. To judge them honestly they are themselves cross-fitted: each candi
 on k-1 parts of the OOF predictions and scored on the remaining part, so a flexible method such
 as isotonic regression cannot win by memorising. A candidate is kept only if it lowers the Brier
 score by a meaningful margin without lowering the AUC (isotonic steps create ties that can);
-otherwise the booster's probabilities are served as they are ("none"). The chosen method is
-then refitted on all OOF predictions and stored as plain numbers (never a pickled estimator).
+otherwise the booster's probabilities are served as they are ("none"). The AUC change is
+measured inside each held-out part (one transform per part, as the served model applies one
+transform to everyone): measured on the rows a transform was fitted on, isotonic regression
+even *raises* the AUC, since its steps tie exactly the pairs it had misordered. The chosen
+method is then refitted on all OOF predictions and stored as plain numbers (never a pickled
+estimator).
 """
 
 from __future__ import annotations
@@ -53,12 +57,18 @@ def fit_isotonic(y: np.ndarray, p: np.ndarray) -> Calibration:
 _FITTERS = {"platt": fit_platt, "isotonic": fit_isotonic}
 
 
-def _cross_fitted(y: np.ndarray, p: np.ndarray, method: str, seed: int) -> np.ndarray:
+def _cross_fitted(y: np.ndarray, p: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, float]:
+    """Calibrated predictions, each part by a transform fitted on the other parts, and the mean
+    AUC change the transform brings inside each part."""
     out = np.empty_like(p)
+    changes = []
     splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
     for fit_idx, eval_idx in splitter.split(p, y):
         out[eval_idx] = _FITTERS[method](y[fit_idx], p[fit_idx]).apply(p[eval_idx])
-    return out
+        changes.append(
+            roc_auc_score(y[eval_idx], out[eval_idx]) - roc_auc_score(y[eval_idx], p[eval_idx])
+        )
+    return out, float(np.mean(changes))
 
 
 def choose_calibration(y: np.ndarray, p: np.ndarray, seed: int = 0) -> Calibration:
@@ -69,17 +79,12 @@ def choose_calibration(y: np.ndarray, p: np.ndarray, seed: int = 0) -> Calibrati
     auc_raw = float(roc_auc_score(y, p))
     evidence = {"brier_none": brier_raw, "auc_none": auc_raw}
     best_method, best_brier = "none", brier_raw
-    fitted = {}
-    for method, fitter in _FITTERS.items():
-        brier = float(brier_score_loss(y, _cross_fitted(y, p, method, seed)))
-        # Ranking is judged on the one transform that would be served (fitted on all OOF rows):
-        # stitching five cross-fitted transforms would reorder rows across folds, which the
-        # served model never does. Platt keeps the AUC exactly; isotonic steps may tie rows.
-        fitted[method] = fitter(y, p)
-        auc = float(roc_auc_score(y, fitted[method].apply(p)))
-        evidence[f"brier_{method}"], evidence[f"auc_{method}"] = brier, auc
+    for method in _FITTERS:
+        calibrated, auc_change = _cross_fitted(y, p, method, seed)
+        brier = float(brier_score_loss(y, calibrated))
+        evidence[f"brier_{method}"], evidence[f"auc_change_{method}"] = brier, auc_change
         gain = (brier_raw - brier) / brier_raw
-        if gain >= MIN_RELATIVE_BRIER_GAIN and auc >= auc_raw - MAX_AUC_LOSS and brier < best_brier:
+        if gain >= MIN_RELATIVE_BRIER_GAIN and auc_change >= -MAX_AUC_LOSS and brier < best_brier:
             best_method, best_brier = method, brier
     if best_method == "none":
         reason = (
@@ -87,10 +92,10 @@ def choose_calibration(y: np.ndarray, p: np.ndarray, seed: int = 0) -> Calibrati
             f"{MIN_RELATIVE_BRIER_GAIN:.1%} without costing AUC: raw probabilities served"
         )
         return Calibration(method="none", evidence=evidence, reason=reason)
-    chosen = fitted[best_method]
+    chosen = _FITTERS[best_method](y, p)
     reason = (
         f"{best_method} lowered the cross-fitted Brier score from {brier_raw:.5f} to "
-        f"{best_brier:.5f} (cross-fitted) with AUC {evidence[f'auc_{best_method}']:.4f} "
-        f"(raw {auc_raw:.4f})"
+        f"{best_brier:.5f}, changing the AUC by {evidence[f'auc_change_{best_method}']:+.4f} "
+        "(cross-fitted)"
     )
     return Calibration(method=chosen.method, params=chosen.params, evidence=evidence, reason=reason)

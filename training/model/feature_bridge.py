@@ -90,12 +90,30 @@ def load_state(path: Path) -> Any:
 
 
 def catalogue_json(state: Any) -> tuple[str, dict[str, str]]:
-    """The catalogue as JSON, and the business group of every feature."""
+    """The catalogue as JSON, and the business group of every feature (of the state's
+    features only: a state restricted by `restrict_state` computes more than it serves)."""
     from training.features.catalogue import build_catalogue
     from training.features.pipeline import feature_specs
 
-    catalogue = build_catalogue(feature_specs(state))
+    served = set(state.feature_names)
+    catalogue = build_catalogue(s for s in feature_specs(state) if s.name in served)
     return catalogue.model_dump_json(indent=1), {f.name: f.group.value for f in catalogue.features}
+
+
+def restrict_state(state: Any, names: list[str]) -> Any:
+    """The same fitted state serving only `names` (a subset of its features, in its order).
+
+    Used by feature pruning: the pipeline still computes every declared feature and then
+    selects `feature_names`, so the batch matrix, the online path and the catalogue all follow
+    the restricted list. A fresh object, so no memo of the full state is shared.
+    """
+    unknown = [n for n in names if n not in set(state.feature_names)]
+    if unknown:
+        raise ValueError(f"cannot restrict the feature state to unknown features {unknown[:5]}")
+    document = state.model_dump()
+    document["feature_names"] = list(names)
+    document["categorical"] = {k: v for k, v in state.categorical.items() if k in set(names)}
+    return type(state).model_validate(document)
 
 
 def compute_features(

@@ -20,6 +20,7 @@ from shared.bundle import BundleError, LoadedBundle, load_bundle
 from shared.tables import CLIENT_ID
 from training.errors import UserFacingError
 from training.model import feature_bridge
+from training.model.cv import predict_raw, probability_from_raw
 from training.progress import Progress
 
 
@@ -52,7 +53,8 @@ class Scorer:
         """Calibrated probability of default of the applicants `ids`, in that order."""
         frame = feature_bridge.compute_features(tables, self.state, progress, client_ids=ids)
         matrix = feature_bridge.align(frame, ids, self.bundle.manifest.feature_names)
-        raw = self.booster.predict(matrix.x)
+        # Raw score then the API's sigmoid (training.model.cv), so scores match the API's.
+        raw = probability_from_raw(predict_raw(self.booster, matrix.x))
         return self.bundle.manifest.calibration.apply(raw)
 
 

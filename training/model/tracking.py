@@ -94,7 +94,12 @@ def run_metrics(result: TrainResult) -> dict[str, float]:
     values: dict[str, float] = {}
     for model, metrics in result.metrics.items():
         scalars = metrics.model_dump(exclude={"calibration_table"})
-        values.update({f"{model}_{k}": float(v) for k, v in scalars.items()})
+        for key, value in scalars.items():
+            if isinstance(value, dict):  # a confidence interval: its bounds
+                values[f"{model}_{key}_low"] = float(value["low"])
+                values[f"{model}_{key}_high"] = float(value["high"])
+            elif value is not None:
+                values[f"{model}_{key}"] = float(value)
     values["threshold"] = float(result.threshold)
     values["refit_rounds"] = float(result.refit_rounds)
     return values

@@ -1,9 +1,17 @@
 """`scoring train`: from the Kaggle tables to a verified bundle, one stage at a time.
 
 Stages: read the tables and fingerprint them; fit the feature state and compute every
-applicant's features; cross-validate LightGBM (OOF predictions); decide on calibration; choose
-the cost-minimising threshold; score the baselines on the same folds; refit on all rows; compute
-SHAP importance, the dashboard's population reference and the client store; write the bundle.
+applicant's features; cross-fit LightGBM (K fold models, early stopping inside the training
+folds, OOF predictions: training.model.cv); score the baselines on the same folds; drop the
+features no fold model uses (training.model.pruning); choose the served calibration and
+cost-minimising threshold on all OOF predictions and measure everything honestly by nested
+cross-fitting with bootstrap intervals (training.model.evaluation); refit on all rows; compute
+SHAP importance, the dashboard's population reference and the client store; write the bundle
+with the K fold models beside the refit.
+
+Which model serves whom: a training applicant is scored and explained by the fold model that
+never saw it (its stored PROBABILITY is that model's, calibrated); the refit serves everyone
+else (test applicants, JSON applicants).
 
 Class imbalance (8% defaults) is deliberately NOT handled by re-weighting rows. Re-weighting
 (is_unbalance / scale_pos_weight) inflates every predicted probability, so the advisor would see
@@ -35,28 +43,31 @@ from shared.bundle import (
     CLIENTS_FILE,
     COST_CURVE_FILE,
     FEATURE_STATE_FILE,
+    FOLDS_DIR,
     IMPORTANCE_FILE,
     MODEL_FILE,
     RAW_PREFIX,
     REFERENCE_FILE,
     CostCurve,
+    EvaluationProtocol,
     ModelMetrics,
     ProxyCheck,
+    fold_model_file,
 )
 from shared.tables import CLIENT_ID, TARGET
 from training.errors import DataError, UserFacingError
 from training.model import baselines, feature_bridge
 from training.model.bundle_writer import data_fingerprint, version_name, write_bundle
-from training.model.calibration import choose_calibration
 from training.model.client_store import client_frame, write_client_store
 from training.model.config import TrainConfig
-from training.model.cv import cross_validate, refit
+from training.model.cv import cross_validate, predict_raw, probability_from_raw, refit
+from training.model.evaluation import evaluate_all, protocol
 from training.model.importance import shap_importance
-from training.model.metrics import evaluate, summary_line
+from training.model.metrics import summary_line
 from training.model.proxy import proxy_checks
 from training.model.proxy import report_lines as proxy_report_lines
+from training.model.pruning import check_unchanged, prune_fold_models
 from training.model.reference import build_reference, text_codes
-from training.model.threshold import choose_threshold
 from training.progress import Progress
 
 TRAIN_TABLE, TEST_TABLE = "application_train", "application_test"
@@ -66,12 +77,20 @@ TRAIN_TABLE, TEST_TABLE = "application_train", "application_test"
 class TrainResult:
     bundle: Path
     version: str
+    #: Honest metrics (nested cross-fitting), "model" and each baseline.
     metrics: dict[str, ModelMetrics]
     threshold: float
-    oof: np.ndarray  # calibrated out-of-fold probabilities, rows in application_train order
+    #: Served-calibrated OOF probabilities (the stored PROBABILITY of training applicants) and
+    #: the raw fold-model scores they come from, rows in application_train order.
+    oof: np.ndarray
+    oof_raw: np.ndarray
+    fold_of_row: np.ndarray
     ids: np.ndarray
     fold_aucs: list[float]
     refit_rounds: int
+    evaluation: EvaluationProtocol
+    #: Features dropped because no fold model split on them.
+    pruned: list[str]
     #: How well the served features predict each protected attribute (training.model.proxy).
     proxy_checks: list[ProxyCheck] = field(default_factory=list)
 
@@ -144,7 +163,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         train_raw = tables[TRAIN_TABLE].collect()
         test_raw = tables[TEST_TABLE].collect() if TEST_TABLE in tables else None
         y = _labels(train_raw, config.folds)
-        fingerprint = data_fingerprint(Path(data))
+        fingerprint = data_fingerprint(tables)
         progress.say(
             f"{train_raw.height:,} training applicants ({y.mean():.2%} defaults), "
             f"{0 if test_raw is None else test_raw.height:,} test applicants"
@@ -165,16 +184,45 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         )
         del frame
 
-    with progress.stage(f"{config.folds}-fold cross-validation"):
+    with progress.stage(f"{config.folds}-fold cross-fitting"):
         cv = cross_validate(train_m.x, y, names, categorical, config, progress)
+        aucs = ", ".join(f"{a:.4f}" for a in cv.fold_aucs)
+        progress.say(f"AUC of each fold model on its unseen fold: {aucs}")
+
+    # Baselines see the unpruned matrix: the pruning list was chosen by models that saw every
+    # fold's labels, which a baseline scored on fold k must not depend on.
+    oof: dict[str, np.ndarray] = {"model": cv.oof}
+    with progress.stage("baselines (dummy, logistic regression)"):
+        oof["dummy"] = baselines.dummy_oof(y, cv.fold_of_row)
+        oof["logistic"] = baselines.logistic_oof(
+            train_m.x,
+            y,
+            cv.fold_of_row,
+            names,
+            categorical,
+            max_rows=config.logistic_max_rows,
+            seed=config.seed,
+        )
+
+    with progress.stage("pruning unused features"):
+        pruned = prune_fold_models(cv.models, names, enabled=config.prune_unused_features)
+        train_x = pruned.select(train_m.x)
+        test_x = pruned.select(test_m.x) if test_m is not None else None
+        del train_m, test_m
+        check_unchanged(pruned, train_x, cv.fold_of_row, cv.oof_raw)
+        if pruned.dropped:
+            state = feature_bridge.restrict_state(state, pruned.names)
+            names = feature_bridge.feature_names(state)
+            categorical = feature_bridge.categorical_names(state)
+            levels = feature_bridge.categorical_levels(state)
         progress.say(
-            f"fold AUCs {', '.join(f'{a:.4f}' for a in cv.fold_aucs)}; "
-            f"refit rounds {cv.refit_rounds}"
+            f"{len(pruned.dropped)} of {len(pruned.dropped) + len(names)} features dropped "
+            f"(no fold model splits on them); {len(names)} served"
         )
 
     with progress.stage("proxy check of the protected attributes"):
         proxies, notes = proxy_checks(
-            train_m.x,
+            train_x,
             names,
             categorical,
             train_raw,
@@ -185,40 +233,28 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         for line in [*proxy_report_lines(proxies), *notes]:
             progress.say(line)
 
-    with progress.stage("calibration and threshold"):
-        calibration = choose_calibration(y, cv.oof, seed=config.seed)
+    with progress.stage("calibration, threshold and honest evaluation"):
+        evaluations = evaluate_all(y, oof, cv.fold_of_row, config)
+        served = evaluations["model"]
+        calibration, choice = served.calibration, served.threshold
         progress.say(f"calibration: {calibration.method} ({calibration.reason})")
-        oof = calibration.apply(cv.oof)
-        choice = choose_threshold(y, oof, config.cost_fn, config.cost_fp)
-        metrics = {"model": evaluate(y, oof, choice.threshold, config.cost_fn, config.cost_fp)}
-
-    with progress.stage("baselines (dummy, logistic regression)"):
-        baseline_oof = {
-            "dummy": baselines.dummy_oof(y, cv.fold_of_row),
-            "logistic": baselines.logistic_oof(
-                train_m.x,
-                y,
-                cv.fold_of_row,
-                names,
-                categorical,
-                max_rows=config.logistic_max_rows,
-                seed=config.seed,
-            ),
-        }
-        for name, p in baseline_oof.items():
-            t = choose_threshold(y, p, config.cost_fn, config.cost_fp).threshold
-            metrics[name] = evaluate(y, p, t, config.cost_fn, config.cost_fp)
+        metrics = {name: e.metrics for name, e in evaluations.items()}
+        served_oof = calibration.apply(cv.oof)
 
     with progress.stage(f"refit on all {len(y):,} rows ({cv.refit_rounds} rounds)"):
-        booster = refit(train_m.x, y, names, categorical, config, cv.refit_rounds)
-        test_p = calibration.apply(booster.predict(test_m.x)) if test_m is not None else np.empty(0)
+        booster = refit(train_x, y, names, categorical, config, cv.refit_rounds)
+        test_p = (
+            calibration.apply(probability_from_raw(predict_raw(booster, test_x)))
+            if test_x is not None
+            else np.empty(0)
+        )
 
     with progress.stage("importance, reference, catalogue"):
         catalogue_text, group_of = feature_bridge.catalogue_json(state)
         importance = shap_importance(
-            booster, train_m.x, names, group_of, max_rows=config.shap_rows, seed=config.seed
+            booster, train_x, names, group_of, max_rows=config.shap_rows, seed=config.seed
         )
-        ref_columns, ref_levels = _reference_columns(train_m.x, names, train_raw, levels)
+        ref_columns, ref_levels = _reference_columns(train_x, names, train_raw, levels)
         reference = build_reference(ref_columns, y, levels=ref_levels, bins=config.reference_bins)
         del ref_columns
         cost_curve = CostCurve(
@@ -226,7 +262,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
             costs=[float(c) for c in choice.costs],
             chosen_threshold=choice.threshold,
             chosen_cost=choice.cost,
-            cost_at_half=metrics["model"].cost_at_half,
+            cost_at_half=float(choice.costs[np.argmin(np.abs(choice.thresholds - 0.5))]),
             false_negative_cost=config.cost_fn,
             false_positive_cost=config.cost_fp,
             n=int(y.size),
@@ -236,21 +272,26 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         raw_all = (
             train_raw if test_raw is None else pl.concat([train_raw, test_raw], how="diagonal")
         )
-        x_all = train_m.x if test_m is None else np.concatenate([train_m.x, test_m.x])
+        x_all = train_x if test_x is None else np.concatenate([train_x, test_x])
         clients = client_frame(
             raw_all,
             x_all,
             names,
-            np.concatenate([oof, test_p]),
+            np.concatenate([served_oof, test_p]),
             ["train"] * len(y) + ["test"] * len(test_p),
+            np.concatenate([cv.fold_of_row, np.full(len(test_p), -1, dtype=np.int16)]),
         )
         del x_all
 
     created = datetime.now(UTC)
     version = version_name(fingerprint, created)
+    fold_files = [fold_model_file(k) for k in range(config.folds)]
 
     def write_files(folder: Path) -> None:
         booster.save_model(str(folder / MODEL_FILE))
+        (folder / FOLDS_DIR).mkdir()
+        for relative, text in zip(fold_files, pruned.models, strict=True):
+            (folder / relative).write_text(text, "utf-8")
         (folder / FEATURE_STATE_FILE).write_text(feature_bridge.state_json(state), "utf-8")
         (folder / CATALOGUE_FILE).write_text(catalogue_text, "utf-8")
         (folder / IMPORTANCE_FILE).write_text(importance.model_dump_json(indent=1), "utf-8")
@@ -258,13 +299,23 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         (folder / REFERENCE_FILE).write_text(reference.model_dump_json(), "utf-8")
         write_client_store(clients, folder / CLIENTS_FILE)
 
+    evaluation = protocol(config)
     training_params: dict[str, Any] = {
         "config": config.model_dump(mode="json"),
         "lightgbm_native": config.lightgbm.native(config.seed),
         "refit_rounds": cv.refit_rounds,
         "best_iterations": cv.best_iterations,
         "fold_aucs": cv.fold_aucs,
+        "early_stopping_aucs": cv.early_stopping_aucs,
+        "fit_rows": cv.fit_rows,
+        "early_stopping_rows": [int(r.size) for r in cv.early_stopping_rows],
+        "cross_fitted": {name: e.fold_summary() for name, e in evaluations.items()},
         "n_features": len(names),
+        "pruning": {
+            "enabled": config.prune_unused_features,
+            "n_dropped": len(pruned.dropped),
+            "dropped": pruned.dropped,
+        },
         "n_test": len(test_p),
     }
     with progress.stage(f"writing bundle {version}"):
@@ -279,12 +330,14 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
                 "threshold": choice.threshold,
                 "costs": {"false_negative": config.cost_fn, "false_positive": config.cost_fp},
                 "metrics": metrics,
+                "evaluation": evaluation,
+                "fold_models": fold_files,
+                "protected_attributes": feature_bridge.protected_attributes(state),
+                "proxy_checks": proxies,
                 "calibration": calibration,
                 "training_params": json.loads(json.dumps(training_params)),
                 "n_train": int(y.size),
                 "default_rate": float(y.mean()),
-                "protected_attributes": feature_bridge.protected_attributes(state),
-                "proxy_checks": proxies,
             },
             write_files,
         )
@@ -293,18 +346,40 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         version=folder.name,
         metrics=metrics,
         threshold=choice.threshold,
-        oof=oof,
-        ids=train_m.ids,
+        oof=served_oof,
+        oof_raw=cv.oof_raw,
+        fold_of_row=cv.fold_of_row,
+        ids=train_raw[CLIENT_ID].to_numpy(),
         fold_aucs=cv.fold_aucs,
         refit_rounds=cv.refit_rounds,
+        evaluation=evaluation,
+        pruned=pruned.dropped,
         proxy_checks=proxies,
     )
 
 
 def report_lines(result: TrainResult) -> list[str]:
-    """The metrics table printed at the end of `scoring train`."""
+    """What `scoring train` prints at the end: the honest metrics with their intervals, the
+    served threshold and the protocol that makes the numbers honest."""
+    protocol_ = result.evaluation
     lines = [f"bundle {result.version} written to {result.bundle}"]
+    lines.append(
+        f"honest metrics ({protocol_.name}, {protocol_.outer_folds} outer folds; "
+        f"95 % bootstrap intervals over {protocol_.bootstrap_resamples} resamples in brackets):"
+    )
     lines += [summary_line(name, m) for name, m in result.metrics.items()]
-    lines.append(f"cost-optimal threshold {result.threshold:.3f}")
+    model = result.metrics["model"]
+    if model.true_positives is not None:
+        lines.append(
+            f"model confusion at the cross-fitted thresholds: TP {model.true_positives:,}  "
+            f"FP {model.false_positives:,}  TN {model.true_negatives:,}  "
+            f"FN {model.false_negatives:,}"
+        )
+    lines.append(
+        f"served threshold {result.threshold:.3f} (cost-optimal on all out-of-fold predictions)"
+    )
+    if result.pruned:
+        lines.append(f"{len(result.pruned)} features no fold model used were dropped")
+    lines.append(f"protocol: {protocol_.description_en}")
     lines += proxy_report_lines(result.proxy_checks)
     return lines
