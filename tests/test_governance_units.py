@@ -280,3 +280,17 @@ def test_reference_round_trips_through_json() -> None:
     reference, _, _ = _reference()
     again = DriftReference.model_validate_json(reference.model_dump_json())
     assert again == reference
+
+
+def test_groups_are_listed_in_age_order_then_by_name() -> None:
+    years = np.array([70, 20, 30, 40, 55] * 40, dtype=np.float64)
+    sex = ["M", "F"] * 100
+    attributes = standard_attributes(sex, -years * 365.25, ["Married"] * 200)
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 200)
+    y = (rng.random(200) < p).astype(np.int8)
+    report = fairness_report(attributes, y, p, 0.5, resamples=0, min_group_size=1)
+    ages = [g.group for g in report.attribute("AGE_BAND").groups]
+    assert ages == ["<25", "25-34", "35-49", "50-64", "65+"]
+    crossed = [g.group for g in report.attribute("CODE_GENDER x AGE_BAND").groups]
+    assert crossed[:2] == ["F / <25", "F / 25-34"] and crossed[-1] == "M / 65+"

@@ -248,6 +248,23 @@ def _largest_gap(values: Mapping[str, float]) -> tuple[float | None, list[str]]:
     return float(finite[high] - finite[low]), [low, high]
 
 
+_AGE_RANK = {name: rank for rank, (name, _) in enumerate(AGE_BANDS)}
+
+
+def _group_order(group: object) -> tuple[tuple[int, str], ...]:
+    """Age bands in age order (not '<25' last, as text would sort it), other parts by name,
+    'missing' after everything: for 'F / 25-34', sex first, then age."""
+    parts = str(group).split(" / ")
+    return tuple(
+        (2, part)
+        if part == MISSING_GROUP
+        else (0, f"{_AGE_RANK[part]:02d}")
+        if part in _AGE_RANK
+        else (1, part)
+        for part in parts
+    )
+
+
 def attribute_fairness(
     attribute: Attribute,
     y: np.ndarray,
@@ -261,7 +278,7 @@ def attribute_fairness(
 ) -> AttributeFairness:
     by_group = group_frame(y, probability, threshold, attribute.groups)
     groups: list[GroupMetrics] = []
-    for name in sorted(by_group.index, key=str):
+    for name in sorted(by_group.index, key=_group_order):
         row = by_group.loc[name]
         mask = attribute.groups == name
         samples = (
