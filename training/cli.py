@@ -1,7 +1,10 @@
 """The `scoring` command line: one entry point, one module per subcommand.
 
-Each module in training/commands exposes `add_arguments(parser)` and `run(args) -> int`; heavy
-imports live inside `run` so that `scoring --help` stays instant.
+Each module in training/commands exposes `add_arguments(parser)` and `run(args) -> int`. The
+dispatch is lazy: only the module of the subcommand being run is imported, and heavy libraries
+(LightGBM, Polars, Dash, FastAPI) are imported inside `run`, so `scoring --help` and
+`scoring X --help` stay instant and `scoring dashboard` never loads the training stack.
+The services also start without this command line: `python -m api`, `python -m dashboard`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from training.errors import UserFacingError
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("training.commands.synth", "generate synthetic Home Credit tables"),
     "check": ("training.commands.check", "validate a folder, zip or Parquet set of the tables"),
+    "ingest": (
+        "training.commands.ingest",
+        "check the tables once and write them as a Parquet lake",
+    ),
     "train": ("training.commands.train", "train the model and publish a bundle"),
     "evaluate": ("training.commands.evaluate", "score a labelled data set: AUC, cost, confusion"),
     "score": ("training.commands.score", "batch-score every applicant to CSV or Parquet"),
@@ -26,21 +33,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with the arguments of `command` only (None: every subcommand's).
+
+    Subcommands other than `command` are listed with their help line but their modules are
+    not imported: parsing `scoring train ...` never imports the dashboard's command module.
+    """
     parser = argparse.ArgumentParser(
         prog="scoring", description="Prêt à dépenser credit scoring: data, model, API, dashboard."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(command)
-        command.set_defaults(_run=module.run)
+        subparser = sub.add_parser(name, help=help_text, description=help_text)
+        if command is None or command == name:
+            module = importlib.import_module(module_name)
+            module.add_arguments(subparser)
+            subparser.set_defaults(_run=module.run)
     return parser
 
 
+def chosen_command(argv: list[str]) -> str:
+    """The subcommand `argv` names (its first word: `scoring` has no options of its own), or ""
+    when it names none (`scoring --help`, a typo), so that no command module is imported."""
+    first = next((a for a in argv if not a.startswith("-")), "")
+    return first if first in COMMANDS else ""
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(chosen_command(argv)).parse_args(argv)
     try:
         return int(args._run(args) or 0)
     except UserFacingError as error:

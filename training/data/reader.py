@@ -13,7 +13,9 @@ query. The full checks (types, keys, encoding) need a pass over the data and run
 
 `open_tables` also records which files it opened: the returned `OpenedTables` is the usual dict
 of frames plus its `inputs` and `fingerprint`, so the data fingerprint a bundle records is made
-from exactly the files the model was trained on.
+from exactly the files the model was trained on. For a Parquet lake (`scoring ingest`) those
+inputs are the source files it was ingested from, once the lake's own files are checked against
+its manifest: a model trained from the lake and one trained from the source name the same data.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from pathlib import Path
 import polars as pl
 
 from training.data.fingerprint import InputFile, fingerprint, hash_file
+from training.data.schema import Tables
 from training.data.sources import TableFile, missing_file_error, required_tables, resolve_source
 from training.data.table_files import file_columns, scan_file
 from training.data.validation import check_columns, validate_source
 from training.errors import DataError
 from training.progress import Progress
 
-Tables = dict[str, pl.LazyFrame]
+__all__ = ["OpenedTables", "Tables", "open_tables", "scan_table"]
 
 
 class OpenedTables(dict[str, pl.LazyFrame]):
@@ -51,6 +54,10 @@ class OpenedTables(dict[str, pl.LazyFrame]):
         """Name (relative to the tables' folder), size and sha256 of every file read."""
         found = []
         for file in self.files:
+            if file.origin is not None:
+                _verify_stored(file)
+                found.append(file.origin)
+                continue
             size, sha256 = hash_file(file.path)
             if file.sha256 is not None and sha256 != file.sha256:
                 # Only possible if the verified copy changed while this process was running.
@@ -66,6 +73,21 @@ class OpenedTables(dict[str, pl.LazyFrame]):
     def fingerprint(self) -> str:
         """The data fingerprint (see `training.data.fingerprint`) of the files read."""
         return fingerprint(self.inputs)
+
+
+def _verify_stored(file: TableFile) -> None:
+    """A lake table's files are the ones its manifest lists (size and sha256), so the source
+    fingerprint the manifest records still names what this lake holds."""
+    for path, size, sha256 in file.stored:
+        found_size, found_sha256 = hash_file(path)
+        if (found_size, found_sha256) != (size, sha256):
+            raise DataError(
+                f"file of the lake changed after `scoring ingest` wrote it ({found_size:,} bytes, "
+                f"sha256 {found_sha256[:12]}...; the manifest says {size:,} bytes, "
+                f"{sha256[:12]}...)",
+                file=str(path),
+                expected="the lake as ingested; re-run `scoring ingest` on the source",
+            )
 
 
 def scan_table(folder: Path, name: str) -> pl.LazyFrame:

@@ -2,6 +2,10 @@
 
 Batch features, online features and the generator's Parquet output all go through this mapping,
 so a column has the same Polars type wherever it comes from (a condition for batch/online parity).
+
+`Tables` (table name -> typed lazy frame) is declared here rather than beside the file readers:
+it is the input of the feature code that training, the API and the Dask engine share, and that
+code must not pull in the readers (sources, zip extraction, validation) to name its input type.
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from __future__ import annotations
 import polars as pl
 
 from shared.tables import TABLES, Kind, Table
+
+#: The tables as every stage after reading sees them: name -> typed lazy frame, contract columns.
+Tables = dict[str, pl.LazyFrame]
 
 _STORAGE: dict[Kind, type[pl.DataType]] = {
     # Every integer in the Kaggle files fits in 32 bits (ids < 3e6, days, counts, card limits).

@@ -2,9 +2,10 @@
 
 A user may point `scoring` at a folder of the Kaggle CSV files (possibly with the files one
 sub-folder down, as an unzipped download often is), at the Kaggle archive
-`home-credit-default-risk.zip` itself (CSVs at its root or in one sub-folder), or at a folder of
-`<table>.parquet` files. Everything downstream only wants "the file for table X and its format",
-so this module reduces all of these to a `DataSource`.
+`home-credit-default-risk.zip` itself (CSVs at its root or in one sub-folder), at a folder of
+`<table>.parquet` files, or at a Parquet lake written by `scoring ingest` (a folder holding
+`lake.json`; see `training.data.lake`). Everything downstream only wants "the file(s) for table X
+and their format", so this module reduces all of these to a `DataSource`.
 
 Zip archives are extracted, not streamed (see `training.data.extraction` for why, and for the
 rules that decide when an earlier extraction may be reused).
@@ -22,7 +23,9 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from shared.tables import APPLICATION_TABLES, DESCRIPTION_FILE, SIDE_TABLES, TABLES
+from training.data import lake
 from training.data.extraction import default_cache_dir, extract_members
+from training.data.fingerprint import InputFile
 from training.errors import DataError
 from training.progress import Progress
 
@@ -31,7 +34,8 @@ Format = Literal["csv", "parquet"]
 #: What the user may point at, quoted in "not found" messages.
 EXPECTED_SOURCE = (
     "a folder holding the Kaggle CSV files (application_train.csv, bureau.csv, ...), "
-    "the Kaggle archive home-credit-default-risk.zip, or a folder of <table>.parquet files"
+    "the Kaggle archive home-credit-default-risk.zip, a folder of <table>.parquet files, "
+    "or a lake written by `scoring ingest`"
 )
 #: What `open_tables` needs by default: application_test is only used for scoring new clients.
 REQUIRED_TABLES: tuple[str, ...] = (APPLICATION_TABLES[0], *SIDE_TABLES)
@@ -49,11 +53,33 @@ class TableFile:
     #: sha256 of the content when already known and checked (an archive member's verified copy);
     #: None for a file in a folder, hashed when the fingerprint is asked for.
     sha256: str | None = None
+    #: A lake table: its Parquet files, one per partition, read in this order (`path` is then
+    #: the lake's folder).
+    parts: tuple[Path, ...] = ()
+    #: A lake's application table: SK_ID_CURR in the source's row order, which reading restores.
+    order: Path | None = None
+    #: A lake table: the source file it was ingested from (the data fingerprint names that file,
+    #: so a model trained from the lake names the same data as one trained from the source).
+    origin: InputFile | None = None
+    #: A lake table: (path, size, sha256) of each of its files as the manifest lists them.
+    stored: tuple[tuple[Path, int, str], ...] = ()
+    #: A lake table: the row count its manifest records.
+    rows: int | None = None
 
     @property
     def name(self) -> str:
         """The file's name relative to the folder holding the tables (what the fingerprint uses)."""
-        return self.path.name
+        return self.origin.name if self.origin is not None else self.path.name
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """The file(s) holding the rows: a lake table's partition files, else `path`."""
+        return self.parts or (self.path,)
+
+    @property
+    def size(self) -> int:
+        """Bytes on disk of the file(s) read."""
+        return sum(p.stat().st_size for p in self.paths)
 
 
 @dataclass(frozen=True)
@@ -61,7 +87,7 @@ class DataSource:
     """The files found for a user-given path; tables that were not found are simply absent."""
 
     origin: Path
-    kind: Literal["folder", "zip"]
+    kind: Literal["folder", "zip", "lake"]
     #: The folder whose files are read (the extraction cache for an archive).
     folder: Path
     files: dict[str, TableFile] = field(default_factory=dict)
@@ -71,6 +97,8 @@ class DataSource:
         """How to name a table's file when it is missing (so the message says where we looked)."""
         if self.kind == "zip":
             return f"{self.origin.name}/{TABLES[table].file_name}"
+        if self.kind == "lake":
+            return str(self.origin / lake.PARTITIONS_DIR / "*" / f"{table}.parquet")
         return str(self.folder / TABLES[table].file_name)
 
 
@@ -132,6 +160,10 @@ def resolve_source(
     origin = Path(path).expanduser()
     if not origin.exists():
         raise DataError("no such file or folder", file=str(origin), expected=EXPECTED_SOURCE)
+    if origin.name == lake.MANIFEST_FILE and origin.is_file():
+        origin = origin.parent
+    if lake.is_lake(origin):
+        return _resolve_lake(origin, names)
     if origin.is_dir():
         return _resolve_folder(origin, names, cache_dir=cache_dir, progress=progress)
     if zipfile.is_zipfile(origin):
@@ -253,6 +285,44 @@ def _resolve_zip(
         folder=cache,
         files=files,
         descriptions=cache / descriptions if descriptions else None,
+    )
+
+
+def _resolve_lake(root: Path, names: Iterable[str] | None) -> DataSource:
+    """A lake's tables from its manifest; a file the manifest lists but that is gone is an error
+    here (a changed one is caught when the fingerprint hashes the files)."""
+    manifest = lake.read_manifest(root)
+    wanted = set(TABLES) if names is None else set(names)
+    files = {}
+    for table, entry in manifest.tables.items():
+        if table not in wanted:
+            continue
+        stored = [*entry.files, *([entry.order] if entry.order else [])]
+        for item in stored:
+            if not (root / item.path).is_file():
+                raise DataError(
+                    "file of the lake is missing",
+                    file=str(root / item.path),
+                    expected=f"every file {lake.MANIFEST_FILE} lists; re-run `scoring ingest`",
+                )
+        files[table] = TableFile(
+            table,
+            root,
+            "parquet",
+            str(root / lake.PARTITIONS_DIR / "*" / f"{table}.parquet"),
+            parts=tuple(root / f.path for f in entry.files),
+            order=root / entry.order.path if entry.order else None,
+            origin=InputFile(entry.source.name, entry.source.size, entry.source.sha256),
+            stored=tuple((root / f.path, f.size, f.sha256) for f in stored),
+            rows=entry.rows,
+        )
+    descriptions = root / manifest.descriptions if manifest.descriptions else None
+    return DataSource(
+        origin=root,
+        kind="lake",
+        folder=root,
+        files=files,
+        descriptions=descriptions if descriptions and descriptions.is_file() else None,
     )
 
 

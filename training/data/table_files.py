@@ -11,6 +11,7 @@ import io
 
 import polars as pl
 
+from shared.tables import CLIENT_ID
 from training.data.schema import polars_schema
 from training.data.sources import TableFile
 from training.errors import DataError
@@ -48,7 +49,7 @@ def file_columns(file: TableFile) -> list[str]:
     """The columns a file declares: its CSV header, or its Parquet schema."""
     if file.format == "parquet":
         try:
-            return list(pl.read_parquet_schema(file.path))
+            return list(pl.read_parquet_schema(file.paths[0]))
         except Exception as error:  # Polars raises several types for a damaged footer
             raise DataError(
                 f"cannot be read as Parquet ({error})",
@@ -62,13 +63,18 @@ def scan_file(file: TableFile, columns: list[str] | None = None) -> pl.LazyFrame
     """One table as a lazy frame, typed per the contract and projected to its columns.
 
     `columns` (the file's own columns, from `file_columns`) lets a CSV's extra columns be read
-    as text and dropped without Polars guessing their type from the first rows.
+    as text and dropped without Polars guessing their type from the first rows. A lake table is
+    its partition files in partition order; an application table of a lake is put back in the
+    source's row order (a join on its unique SK_ID_CURR that keeps the order file's order).
     """
     schema = polars_schema(file.table)
     if file.format == "parquet":
-        return pl.scan_parquet(file.path).select(
-            [pl.col(c).cast(t, strict=True) for c, t in schema.items()]
-        )
+        frame = pl.scan_parquet(list(file.paths))
+        if file.order is not None:
+            frame = pl.scan_parquet(file.order).join(
+                frame, on=CLIENT_ID, how="inner", maintain_order="left"
+            )
+        return frame.select([pl.col(c).cast(t, strict=True) for c, t in schema.items()])
     present = columns if columns is not None else csv_header(file)
     overrides = {c: schema.get(c, pl.String()) for c in present}
     return pl.scan_csv(

@@ -326,7 +326,7 @@ def _type_problem(file: TableFile, columns: list[str]) -> Problem | None:
     schema = polars_schema(table)
     checked = [c for c in table.columns if c.kind is not Kind.TEXT]
     if file.format == "parquet":
-        raw = pl.scan_parquet(file.path)
+        raw = pl.scan_parquet(list(file.paths))
         types = raw.collect_schema()
     else:
         raw = pl.scan_csv(file.path, infer_schema=False, glob=False)
@@ -368,7 +368,7 @@ def _type_problem(file: TableFile, columns: list[str]) -> Problem | None:
 
 
 def _stored_types_differ(file: TableFile) -> bool:
-    stored = pl.scan_parquet(file.path).collect_schema()
+    stored = pl.scan_parquet(list(file.paths)).collect_schema()
     return any(stored[c] != t for c, t in polars_schema(file.table).items())
 
 
@@ -540,6 +540,15 @@ def _check_table(file: TableFile, report: TableReport, ids: dict[str, pl.Series]
         return
     stats = results[0].row(0, named=True)
     report.rows, report.clients = stats["__rows"], results[1].item(0, "distinct")
+    if file.rows is not None and report.rows != file.rows:
+        report.errors.append(
+            Problem(
+                f"the lake holds {report.rows:,} rows of this table but its manifest says "
+                f"{file.rows:,}",
+                file=file.display,
+                expected="the files `scoring ingest` wrote, unchanged (re-run it)",
+            )
+        )
     if report.rows == 0:
         report.warnings.append(Problem("the file has a header but no rows", file=file.display))
     for column in _id_columns(table):
@@ -665,7 +674,7 @@ def validate_source(
     ids: dict[str, pl.Series] = {}
     for name in (n for n in _ORDER if n in wanted and n in source.files):
         file = source.files[name]
-        size = file.path.stat().st_size / 1e6
+        size = file.size / 1e6
         progress.say(f"{name}: reading {file.display} ({size:,.1f} MB {file.format}) ...")
         started = time.perf_counter()
         _check_table(file, report.tables[name], ids)

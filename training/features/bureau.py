@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from shared.tables import CLIENT_ID, TABLES
-from training.data.reader import Tables
+from training.data.schema import Tables
 from training.features.family import Block, Declarations, Family, Feature, days, ratio, table
 from training.features.state import FeatureState
 

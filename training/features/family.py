@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from shared.tables import DAYS_SENTINEL, TABLES
-from training.data.reader import Tables
-from training.data.schema import polars_schema
+from training.data.schema import Tables, polars_schema
 from training.features.spec import FeatureSpec
 from training.features.state import FeatureState
 

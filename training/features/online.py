@@ -15,8 +15,7 @@ from functools import cache
 import polars as pl
 
 from shared.tables import TABLES, TARGET
-from training.data.reader import Tables
-from training.data.schema import polars_schema
+from training.data.schema import Tables, polars_schema
 from training.errors import DataError
 from training.features.pipeline import build_features
 from training.features.state import FeatureState

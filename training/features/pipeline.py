@@ -15,7 +15,7 @@ from typing import Literal
 import polars as pl
 
 from shared.tables import CLIENT_ID, TABLES
-from training.data.reader import Tables
+from training.data.schema import Tables
 from training.features import application, protected, registry
 from training.features.family import Family, Feature, table
 from training.features.spec import FeatureSpec
@@ -28,9 +28,6 @@ Engine = Literal["streaming", "in-memory"]
 MAX_LEVELS = 40
 #: Fewest training rows a level needs to get a share column (rarer levels are noise).
 MIN_LEVEL_ROWS = 10
-#: Levels are counted on the first rows of each table: enough to see every level that passes
-#: MIN_LEVEL_ROWS, and it spares a second full read of the large files (27 million rows).
-FIT_ROWS = 1_000_000
 
 
 def feature_specs(state: FeatureState) -> list[FeatureSpec]:
@@ -39,9 +36,14 @@ def feature_specs(state: FeatureState) -> list[FeatureSpec]:
 
 
 def _training_rows(tables: Tables, name: str) -> pl.LazyFrame:
-    """Rows of `name` that belong to application_train clients (the state sees no test rows)."""
+    """Rows of `name` that belong to application_train clients (the state sees no test rows).
+
+    All of them, not the first million of the file: the fitted levels then depend on which rows
+    the data holds, never on their order, so a Parquet lake (rows grouped by client partition)
+    and the CSV files fit the same state, and level counts are sums over client partitions.
+    """
     train_ids = table(tables, "application_train").select(CLIENT_ID)
-    rows = table(tables, name).head(FIT_ROWS)
+    rows = table(tables, name)
     if TABLES[name].client_key:
         return rows.join(train_ids, on=CLIENT_ID, how="semi")
     bureau = table(tables, "bureau").join(train_ids, on=CLIENT_ID, how="semi")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from training.data.reader import Tables
+from training.data.schema import Tables
 from training.features.family import Block, Declarations, Family, Feature, ratio, table
 from training.features.state import FeatureState
 
