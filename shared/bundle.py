@@ -57,6 +57,10 @@ IMPORTANCE_FILE = "importance.json"
 COST_CURVE_FILE = "cost_curve.json"
 REFERENCE_FILE = "reference.json"
 CLIENTS_FILE = "clients.parquet"
+#: Governance documents (shared/governance.py, shared/drift.py read them).
+FAIRNESS_FILE = "fairness.json"
+DRIFT_REFERENCE_FILE = "drift_reference.json"
+MODEL_CARD_FILE = "model_card.md"
 #: Folder of the K cross-fitting models (LightGBM native text), one per outer fold.
 FOLDS_DIR = "folds"
 
@@ -75,6 +79,9 @@ BUNDLE_FILES: tuple[str, ...] = (
     COST_CURVE_FILE,
     REFERENCE_FILE,
     CLIENTS_FILE,
+    FAIRNESS_FILE,
+    DRIFT_REFERENCE_FILE,
+    MODEL_CARD_FILE,
 )
 
 #: Columns of clients.parquet besides the raw application fields and the model features.

@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-DRIFT_REFERENCE_FILE = "drift_reference.json"
+from shared.bundle import DRIFT_REFERENCE_FILE  # noqa: F401 - re-exported
 
 Status = Literal["ok", "watch", "act"]
 #: Below WATCH: stable; from WATCH to ACT: watch; from ACT: act.

@@ -13,12 +13,12 @@ it grants.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
-FAIRNESS_FILE = "fairness.json"
-MODEL_CARD_FILE = "model_card.md"
+from shared.bundle import FAIRNESS_FILE, MODEL_CARD_FILE  # noqa: F401 - re-exported
+from shared.contract import ClientIdValue
 
 #: Four-fifths rule: an approval-rate ratio below this between two groups is flagged.
 DISPARATE_IMPACT_FLAG = 0.8
@@ -165,9 +165,13 @@ class DecisionRequest(_Strict):
     """The advisor's final decision. Following the model needs nothing more; an override (a
     final decision different from the model's) needs a reason code and a comment."""
 
-    client_id: int = Field(ge=0, le=2**53)
+    #: Strict like every client ID in a body (shared/contract.py): not `true`, "1" or 1.0.
+    client_id: ClientIdValue
     final_decision: Decision
-    reason_code: str | None = None
+    #: The schema lists the codes, so a caller (and schemathesis) knows "" is not one.
+    reason_code: (
+        Annotated[str, Field(json_schema_extra={"enum": sorted(REASON_CODE_VALUES)})] | None
+    ) = None
     comment: str = Field("", max_length=MAX_COMMENT)
 
     @model_validator(mode="after")

@@ -114,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserFacingError(f"--data {args.data} does not exist")
     result = train(args.data, args.out, config, Progress("train", quiet=args.quiet))
     print("\n".join(report_lines(result)))
+    from training.governance.stage import summary_lines
+
+    print("\n".join(summary_lines(result.bundle)))
     if args.mlflow and experiment_id is not None:
         from training.model.tracking import log_to_mlflow
 

@@ -56,6 +56,7 @@ from shared.bundle import (
 )
 from shared.tables import CLIENT_ID, TARGET
 from training.errors import DataError, UserFacingError
+from training.governance.stage import build_governance
 from training.model import baselines, feature_bridge
 from training.model.bundle_writer import data_fingerprint, version_name, write_bundle
 from training.model.client_store import client_frame, write_client_store
@@ -268,6 +269,22 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
             n=int(y.size),
         )
 
+    with progress.stage("governance: fairness report, drift reference"):
+        governance = build_governance(
+            data,
+            train_raw,
+            y,
+            served_oof,
+            choice.threshold,
+            train_x,
+            feature_bridge.feature_entries(state),
+            importance,
+            oof_auc=metrics["model"].roc_auc,
+            seed=config.seed,
+        )
+        for note in governance.notes:
+            progress.say(note)
+
     with progress.stage("client store"):
         raw_all = (
             train_raw if test_raw is None else pl.concat([train_raw, test_raw], how="diagonal")
@@ -298,6 +315,8 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         (folder / COST_CURVE_FILE).write_text(cost_curve.model_dump_json(), "utf-8")
         (folder / REFERENCE_FILE).write_text(reference.model_dump_json(), "utf-8")
         write_client_store(clients, folder / CLIENTS_FILE)
+        # fairness.json, drift_reference.json, model_card.md (the card reads manifest_fields)
+        governance.write(folder, manifest_fields, version)
 
     evaluation = protocol(config)
     training_params: dict[str, Any] = {
@@ -318,29 +337,25 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         },
         "n_test": len(test_p),
     }
+    manifest_fields: dict[str, Any] = {
+        "created_at": created,
+        "data_fingerprint": fingerprint,
+        "library_versions": library_versions(),
+        "features": feature_bridge.feature_entries(state),
+        "threshold": choice.threshold,
+        "costs": {"false_negative": config.cost_fn, "false_positive": config.cost_fp},
+        "metrics": metrics,
+        "evaluation": evaluation,
+        "fold_models": fold_files,
+        "protected_attributes": feature_bridge.protected_attributes(state),
+        "proxy_checks": proxies,
+        "calibration": calibration,
+        "training_params": json.loads(json.dumps(training_params)),
+        "n_train": int(y.size),
+        "default_rate": float(y.mean()),
+    }
     with progress.stage(f"writing bundle {version}"):
-        folder = write_bundle(
-            Path(out),
-            version,
-            {
-                "created_at": created,
-                "data_fingerprint": fingerprint,
-                "library_versions": library_versions(),
-                "features": feature_bridge.feature_entries(state),
-                "threshold": choice.threshold,
-                "costs": {"false_negative": config.cost_fn, "false_positive": config.cost_fp},
-                "metrics": metrics,
-                "evaluation": evaluation,
-                "fold_models": fold_files,
-                "protected_attributes": feature_bridge.protected_attributes(state),
-                "proxy_checks": proxies,
-                "calibration": calibration,
-                "training_params": json.loads(json.dumps(training_params)),
-                "n_train": int(y.size),
-                "default_rate": float(y.mean()),
-            },
-            write_files,
-        )
+        folder = write_bundle(Path(out), version, manifest_fields, write_files)
     return TrainResult(
         bundle=folder,
         version=folder.name,
