@@ -195,6 +195,10 @@ _KEY_RESPONSES: dict[int, dict[str, Any]] = {
         },
     },
 }
+#: Every operation refuses query parameters it does not declare (api/dependencies.py).
+_QUERY_RESPONSES: dict[int, dict[str, Any]] = {
+    422: {"description": "Invalid input: field, value and expectation in details"},
+}
 _BODY_RESPONSES: dict[int, dict[str, Any]] = {
     413: {"description": "Body (any transfer encoding), batch or side-table rows too large"},
     422: {
@@ -218,7 +222,7 @@ def document_admission(app: FastAPI) -> None:
         error_ref = {"$ref": f"#/components/schemas/{ErrorResponse.__name__}"}
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
-                extra: dict[int, dict[str, Any]] = {}
+                extra: dict[int, dict[str, Any]] = dict(_QUERY_RESPONSES)
                 if needs_key(path):
                     extra |= _KEY_RESPONSES
                 if method in ("post", "put", "patch"):

@@ -19,12 +19,12 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.admission import Admission, document_admission
 from api.audit import AuditLog
-from api.dependencies import ServiceState
+from api.dependencies import ServiceState, known_query_only
 from api.distributions import Population
 from api.errors import install_error_handlers
 from api.metrics import Metrics, ServiceMiddleware
@@ -98,6 +98,7 @@ def create_app(
             "X-API-Key header; errors share the ErrorResponse shape."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(known_query_only)],
     )
     app.state.settings = settings
     app.state.service = service

@@ -9,7 +9,7 @@ per dependency per request, which costs more than the prediction itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
@@ -17,10 +17,11 @@ from fastapi.security import APIKeyHeader
 from api.audit import AuditLog
 from api.decisions import DecisionLog
 from api.distributions import Population
-from api.errors import NotReady
+from api.errors import InvalidInput, NotReady
 from api.monitoring import LiveMonitor, open_monitor
 from api.scorer import Scorer
 from api.security import API_KEY_HEADER, KeyChecker
+from shared.contract import ErrorItem
 from shared.settings import ApiSettings
 
 
@@ -91,6 +92,45 @@ async def get_authorized(
     """Caller and service in one dependency, for the hot scoring routes (one resolution less)."""
     caller = await get_caller(request, key)
     return Authorized(caller=caller, service=await get_service(request))
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _declared_query(route: object) -> frozenset[str]:
+    """The query parameter names a route declares (its own and its dependencies'), cached."""
+    cached: frozenset[str] | None = getattr(route, "_declared_query", None)
+    if cached is None:
+        dependant = getattr(route, "dependant", None)
+        cached = frozenset(_query_names(dependant)) if dependant is not None else frozenset()
+        route._declared_query = cached  # type: ignore[attr-defined]
+    return cached
+
+
+async def known_query_only(request: Request) -> None:
+    """422 for a query parameter the route does not declare (`?limt=5`, `?=4185`), like an
+    unknown body field: a misspelt option silently ignored gives the caller an answer to a
+    question they did not ask. Installed on every route by the app factory."""
+    if not request.query_params:
+        return
+    declared = _declared_query(request.scope.get("route"))
+    for name in request.query_params:
+        if name not in declared:
+            allowed = ", ".join(sorted(declared)) or "none"
+            raise InvalidInput(
+                f"unknown query parameter '{name[:100]}'",
+                [
+                    ErrorItem(
+                        field=f"query.{name[:100]}",
+                        expected=f"one of the declared parameters ({allowed})",
+                        message="unknown query parameter",
+                    )
+                ],
+            )
 
 
 Scoring = Annotated[Authorized, Depends(get_authorized)]

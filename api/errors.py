@@ -12,6 +12,7 @@ goes to the server log (which never holds request bodies), never to the caller.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -119,9 +120,9 @@ def _detail(error: dict[str, Any]) -> ErrorItem:
     message = str(error.get("msg", "invalid value"))
     value = _json_safe(error.get("input"))
     expected = context.get("expected")
-    if kind == "extra_forbidden" and "field" in context:
-        # shared.contract names the first unknown key in the context (its location is the
-        # record's): put it in the path like pydantic's own extra_forbidden errors.
+    if kind in ("extra_forbidden", "null_forbidden") and "field" in context:
+        # shared.contract names the field at fault in the context (the error's location is the
+        # record's): put it in the path like pydantic's own errors.
         location.append(str(context["field"]))
         value = None
     elif kind == "missing":
@@ -189,6 +190,29 @@ _STATUS_CODES = {
 }
 
 
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def documented_methods(app: FastAPI, path: str) -> str | None:
+    """The `Allow` value for a path: every method the OpenAPI schema lists for it. Starlette's
+    405 names only the methods of the first route that matched the path, which is wrong when a
+    path has one route per method (GET and POST /v1/decisions)."""
+    table: list[tuple[re.Pattern[str], str]] | None = getattr(app.state, "allow_table", None)
+    if table is None:
+        table = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            segments = (
+                "[^/]+" if part.startswith("{") else re.escape(part) for part in template.split("/")
+            )
+            methods = sorted(m.upper() for m in operations if m in _HTTP_METHODS)
+            table.append((re.compile("/".join(segments) + "$"), ", ".join(methods)))
+        app.state.allow_table = table
+    for pattern, methods in table:
+        if pattern.match(path):
+            return methods
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, error: ApiError) -> JSONResponse:
@@ -209,10 +233,15 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(error.status_code, "http_error")
         message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
-        return error_response(error.status_code, code, message, headers=error.headers)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            documented = documented_methods(app, request.url.path)
+            if documented is not None:
+                headers["Allow"] = documented
+        return error_response(error.status_code, code, message, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -32,9 +33,33 @@ from shared.tables import TABLES, Kind
 Decision = Literal["grant", "refuse"]
 #: SK_ID_CURR is stored as a 32-bit integer everywhere (contract, client store, features).
 MAX_CLIENT_ID = 2_147_483_647
-#: A client ID in a JSON body: a JSON integer, nothing else (`true`, `"100002"` and `100002.0`
-#: are refused rather than read as 1 or 100002: an ID is never guessed from another type).
-ClientIdValue = Annotated[int, Strict(), Field(ge=0, le=MAX_CLIENT_ID, description="SK_ID_CURR")]
+#: A client ID in a JSON body: a JSON integer written as one, nothing else (`true`, `"100002"`
+#: and `100002.0` are refused rather than read as 1 or 100002: an ID is never guessed from
+#: another type). JSON Schema cannot say "not 100002.0" (to it 100002.0 IS an integer), so the
+#: schema's description says it and the API enforces it.
+ClientIdValue = Annotated[
+    int,
+    Strict(),
+    Field(
+        ge=0,
+        le=MAX_CLIENT_ID,
+        description='SK_ID_CURR, written as a JSON integer (100002, not 100002.0 or "100002")',
+    ),
+]
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema's integer: 12 or 12.0 (the same number), as an int; the strict int schema
+    behind this then refuses `true`, `"12"` and 12.5, which pydantic's lax mode would take."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: An integer field of a request that is not an ID (counts, days, options): a JSON number with
+#: no fractional part. Bounds go between the type and the validator (see ClientIdText).
+def json_integer(ge: int, le: int) -> Any:
+    return Annotated[int, Strict(), Ge(ge), Le(le), BeforeValidator(_whole_number)]
 
 
 def _decimal_digits(value: object) -> object:
@@ -47,12 +72,10 @@ def _decimal_digits(value: object) -> object:
     return value
 
 
-#: A client ID in a query string or a path (see `_decimal_digits`).
-ClientIdText = Annotated[
-    int,
-    BeforeValidator(_decimal_digits),
-    Field(ge=0, le=MAX_CLIENT_ID, description="SK_ID_CURR"),
-]
+#: A client ID in a query string or a path (see `_decimal_digits`). The bounds come BEFORE the
+#: validator: after it, pydantic cannot fold them into the integer's schema and OpenAPI would
+#: show unknown "ge"/"le" keywords instead of minimum/maximum. The validator, last, runs first.
+ClientIdText = Annotated[int, Ge(0), Le(MAX_CLIENT_ID), BeforeValidator(_decimal_digits)]
 Scalar = float | int | str | bool | None
 
 
@@ -258,7 +281,8 @@ _OMIT_NOT_NULL: Any = Field(None, json_schema_extra=_drop_null)
 
 
 class _Request(BaseModel):
-    """Base of every request body: unknown fields refused, and refused at the FIRST one.
+    """Base of every request body: unknown fields refused, and refused at the FIRST one; an
+    explicit null refused where the schema says "omit the field" (`_OMIT_NOT_NULL`).
 
     pydantic's `extra="forbid"` reports every unknown key of a record, so a 1 MB body of 60,000
     made-up keys cost seconds of CPU and a 7 MB error; this check runs before the fields are
@@ -273,10 +297,20 @@ class _Request(BaseModel):
     @classmethod
     def _refuse_unknown_fields(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            unknown = data.keys() - cls.model_fields.keys()
+            fields = cls.model_fields
+            unknown = data.keys() - fields.keys()
             if unknown:
                 first = next(key for key in data if key in unknown)
-                raise _unknown_field(first, len(unknown), cls.model_fields)
+                raise _unknown_field(first, len(unknown), fields)
+            for name, value in data.items():
+                if value is None and fields[name].json_schema_extra is _drop_null:
+                    # The schema says "omit it" (an exactly-one-of choice counts a present
+                    # key as given): an explicit null would be read as absent, so refuse it.
+                    raise PydanticCustomError(
+                        "null_forbidden",
+                        "null is not a value here: omit the field instead",
+                        {"field": name, "expected": "the field omitted, or a value"},
+                    )
         return data
 
 
@@ -295,10 +329,10 @@ def _unknown_field(name: object, count: int, fields: dict[str, Any]) -> Pydantic
 
 
 _INT32 = MAX_CLIENT_ID
-#: JSON types per contract kind, strict: an integer column takes a JSON integer (not `true`,
-#: not `"12"`, not `12.0`), a number column a JSON number, a text column a JSON string.
+#: JSON types per contract kind, strict: an integer column takes a JSON integer (12 or 12.0,
+#: never `true` or `"12"`), a number column a JSON number, a text column a JSON string.
 _KIND_TYPES: dict[Kind, Any] = {
-    Kind.INT: Annotated[int, Strict(), Field(ge=-_INT32 - 1, le=_INT32)],
+    Kind.INT: json_integer(-_INT32 - 1, _INT32),
     Kind.FLOAT: Annotated[float, Strict(), Field(allow_inf_nan=False)],
     Kind.TEXT: Annotated[str, Strict(), Field(max_length=200)],
 }
@@ -343,7 +377,8 @@ def _record_model(table: str, model_name: str, required: tuple[str, ...] = ()) -
         if column.name in required:
             fields[column.name] = (kind, Field(description="required"))
         else:
-            fields[column.name] = (kind | None, _OMIT_NOT_NULL)
+            # null is a legitimate "unknown" here (and documented as such in the schema)
+            fields[column.name] = (kind | None, None)
     note = f"; required: {', '.join(required)}" if required else ""
     return create_model(  # type: ignore[call-overload, no-any-return]
         model_name,
@@ -437,7 +472,8 @@ class ScoreRequest(_Request):
     def as_items(self) -> list[ScoreItem]:
         if self.items is not None:
             return self.items
-        return [ScoreItem(client_id=self.client_id, applicant=self.applicant)]
+        # Already validated as part of this request: built without a second validation.
+        return [ScoreItem.model_construct(client_id=self.client_id, applicant=self.applicant)]
 
     @property
     def is_batch(self) -> bool:
@@ -449,7 +485,7 @@ class ExplainRequest(ScoreRequest):
 
     #: The largest contributions (by absolute value) listed one by one; the others are summed in
     #: `other_contribution`. None lists every feature with a non-zero contribution.
-    max_features: int | None = Field(30, ge=1, le=5_000)
+    max_features: json_integer(1, 5_000) | None = 30  # type: ignore[valid-type]
 
 
 # --------------------------------------------------------------------------- scoring responses
@@ -684,7 +720,9 @@ class WhatIfRequest(_Request):
     #: Application field -> new value, e.g. {"AMT_CREDIT": 300000, "TERM_MONTHS": 24}.
     #: The schema lists the changeable fields; anything else gets a 422 naming the field, the
     #: value and the allowed fields or range (checked by the API, not here, to say why).
-    changes: dict[str, float] = Field(min_length=1, json_schema_extra=_CHANGES_SCHEMA)
+    changes: dict[str, Annotated[float, Strict()]] = Field(
+        min_length=1, json_schema_extra=_CHANGES_SCHEMA
+    )
 
 
 class AppliedChange(_Model):

@@ -23,11 +23,12 @@ from typing import Any
 
 import polars as pl
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app, load_service
 from api.dependencies import ServiceState
-from api.errors import MAX_DETAILS
+from api.errors import MAX_DETAILS, install_error_handlers
 from api.rate_limit import KeyLimiter
 from shared.bundle import load_bundle
 from shared.contract import MINIMUM_APPLICATION_FIELDS, ApplicationRecord
@@ -143,8 +144,9 @@ def test_the_schema_states_the_minimum_fields_and_the_levels(bare: TestClient) -
     schemas = bare.get("/openapi.json").json()["components"]["schemas"]
     record = schemas["ApplicationRecord"]
     assert sorted(record["required"]) == sorted(MINIMUM_APPLICATION_FIELDS)
-    assert record["properties"]["CODE_GENDER"]["enum"] == ["F", "M", "XNA", "XAP"]
-    assert "Q" not in schemas["ApplicationRecord"]["properties"]["CODE_GENDER"]["enum"]
+    gender = record["properties"]["CODE_GENDER"]["anyOf"]  # a level, or null for unknown
+    assert gender == [{"enum": ["F", "M", "XNA", "XAP"], "type": "string"}, {"type": "null"}]
+    assert record["properties"]["AMT_CREDIT"]["type"] == "number"  # required: never null
     assert record["additionalProperties"] is False
 
 
@@ -242,6 +244,40 @@ def test_side_rows_per_applicant_are_capped(client: TestClient) -> None:
                                                         "bureau": rows}}]}  # fmt: skip
     error = error_of(client.post("/v1/predict", json=batch, headers=HEADERS), 413)
     assert error["details"][0]["field"] == "items.1.applicant"
+
+
+def test_a_batch_of_applicants_scores_each_as_alone(client: TestClient, client_id: int) -> None:
+    """The batch path computes all JSON applicants in one feature run: each must still get its
+    own score, even when applicants reuse the same bureau keys (renumbered per applicant)."""
+
+    def bureau(overdue: float) -> dict[str, Any]:
+        return {
+            "bureau": [
+                {"SK_ID_BUREAU": 1, "CREDIT_ACTIVE": "Active", "DAYS_CREDIT": -400,
+                 "AMT_CREDIT_SUM_OVERDUE": overdue, "CREDIT_DAY_OVERDUE": int(overdue) // 10},
+                {"SK_ID_BUREAU": 2, "CREDIT_ACTIVE": "Closed", "DAYS_CREDIT": -900},
+            ],
+            "bureau_balance": [
+                {"SK_ID_BUREAU": 1, "MONTHS_BALANCE": -m, "STATUS": "1" if overdue else "0"}
+                for m in range(1, 6)
+            ],
+        }  # fmt: skip
+
+    applicants = [
+        {"application": {**MINIMUM_APPLICANT, "EXT_SOURCE_2": e, "EXT_SOURCE_3": e}, **bureau(o)}
+        for e, o in ((0.2, 0.0), (0.5, 900.0), (0.8, 0.0))
+    ]
+    alone = [
+        client.post("/v1/predict", json={"applicant": a}, headers=HEADERS).json()["probability"]
+        for a in applicants
+    ]
+    assert len(set(alone)) == 3  # different applicants, different scores
+    items = [{"applicant": applicants[0]}, {"client_id": client_id}]
+    items += [{"applicant": a} for a in applicants[1:]]
+    batch = client.post("/v1/predict", json={"items": items}, headers=HEADERS).json()["items"]
+    together = [batch[0], batch[2], batch[3]]
+    assert [b["probability"] for b in together] == pytest.approx(alone, abs=1e-12)
+    assert batch[1]["client_id"] == client_id
 
 
 # --------------------------------------------------------------------------- body and JSON
@@ -429,6 +465,25 @@ def test_errors_keep_the_headers_http_requires(bare: TestClient) -> None:
     assert wrong_method.headers["Allow"] == "POST"
     assert bare.delete("/v1/model", headers=HEADERS).headers["Allow"] == "GET"
     assert "WWW-Authenticate" in bare.get("/v1/model").headers
+
+
+def test_405_allows_every_documented_method_of_the_path() -> None:
+    """Starlette's 405 names the methods of the first route matching the path only; a path
+    served by one route per method must still list them all."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/things/{key}")
+    async def read(key: int) -> dict[str, int]:
+        return {"key": key}
+
+    @app.post("/things/{key}")
+    async def write(key: int) -> dict[str, int]:
+        return {"key": key}
+
+    with TestClient(app) as client:
+        response = client.delete("/things/7")
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, POST"
 
 
 def test_every_status_the_gate_answers_is_documented(bare: TestClient) -> None:

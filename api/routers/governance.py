@@ -7,7 +7,6 @@ recorded and exported by api/decisions.py.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -18,7 +17,7 @@ from api.decisions import DecisionLog, as_csv, as_jsonl, read_decisions, summary
 from api.dependencies import Caller, Service, ServiceState
 from api.errors import NotFound, NotReady
 from api.monitoring import LiveMonitor
-from api.routers import AUTH, errors
+from api.routers import AUTH, UtcTime, errors
 from shared.contract import ErrorItem
 from shared.drift import DriftHistory, DriftReport
 from shared.governance import (
@@ -35,7 +34,10 @@ from shared.markdown import html_page
 
 router = APIRouter(prefix="/v1", tags=["governance"])
 
-Since = Annotated[datetime | None, Query(description="ISO time, inclusive")]
+#: ISO 8601 only (`since=0.5` is not a time), returned in UTC (a time without a zone is UTC).
+Since = Annotated[
+    UtcTime | None, Query(description="ISO 8601 time, inclusive; without a time zone it is UTC")
+]
 
 
 def _bundle_file(service: ServiceState, name: str) -> bytes:

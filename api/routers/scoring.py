@@ -63,12 +63,21 @@ def _rows(scorer: Scorer, items: list[ScoreItem]) -> tuple[FeatureRows, list, li
         return scorer.rows_for_clients(ids), ids, [None] * len(ids)  # type: ignore[arg-type]
     rows: list[FeatureRows] = []
     digests: list[str | None] = []
+    # Every JSON applicant of the batch in one feature computation (api/applicants.py).
+    applicants = [item.applicant for item in items if item.applicant is not None]
+    computed = scorer.rows_for_applicants(applicants) if len(applicants) > 1 else None
+    position = 0
     for item in items:
         if item.applicant is None:
             rows.append(scorer.rows_for_clients([item.client_id]))  # type: ignore[list-item]
             digests.append(None)
         else:
-            rows.append(scorer.rows_for_applicant(item.applicant))
+            if computed is None:
+                rows.append(scorer.rows_for_applicant(item.applicant))
+            else:
+                at = slice(position, position + 1)
+                rows.append(FeatureRows(computed.values[at], computed.models[at]))
+                position += 1
             digests.append(payload_digest(item.applicant))
     return FeatureRows.stack(rows), ids, digests
 
