@@ -80,7 +80,7 @@ class ApiSettings(BaseSettings):
     #: Largest number of side-table rows of ONE JSON applicant, all six tables together (more
     #: gets 413). Real Kaggle applicants have a few hundred at most; the 1 MB body limit allows
     #: about 20,000 short rows, which is a lot of feature work for one decision.
-    max_side_rows: int = Field(5_000, ge=1, le=100_000)
+    max_side_rows: int = Field(5_000, ge=1, le=10_000)  # 10,000: the contract's per-list cap
     #: Requests per second per API key and process (token bucket; 0 = no rate limit). The
     #: default is above what one process serves (bench/bench_api.py: ~3,300 predictions/s with
     #: 16 connections), so it only stops runaway callers: set a partner's share here.
