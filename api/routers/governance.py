@@ -130,7 +130,9 @@ async def drift_history(
     service: Service,
     _: Caller,
     since: Since = None,
-    bucket_hours: Annotated[float, Query(gt=0, le=24 * 31)] = 24,
+    bucket_hours: Annotated[
+        float, Query(ge=0.25, le=24 * 31, description="bucket length, 15 minutes to 31 days")
+    ] = 24,
 ) -> DriftHistory:
     points = await run_in_threadpool(_monitor(service).history, since, bucket_hours)
     return DriftHistory(bucket_hours=bucket_hours, points=points)

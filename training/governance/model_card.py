@@ -151,7 +151,7 @@ def _method(m: Manifest) -> list[str]:
     config = params.get("config", {}) if isinstance(params.get("config"), dict) else {}
     lines.append(
         "Gradient-boosted decision trees (LightGBM), binary log-loss, "
-        f"{config.get('folds', 'K')}-fold cross-validation; "
+        f"{config.get('folds', 'K')}-fold cross-fitting; "
         f"{params.get('refit_rounds', 'n/a')} rounds for the model refitted on every training "
         "row. Class imbalance is not re-weighted (it would inflate every probability); it is "
         "handled by the cost-based threshold."
@@ -160,9 +160,10 @@ def _method(m: Manifest) -> list[str]:
         e = m.evaluation
         lines += [
             "",
-            f"**Protocol `{e.name}`:** {e.description_en} Outer folds: {e.outer_folds}; "
-            f"early stopping: {e.early_stopping}; bootstrap resamples: "
-            f"{e.bootstrap_resamples}; seed {e.seed}.",
+            f"**Protocol `{e.name}`:** {e.description_en}",
+            "",
+            f"Outer folds: {e.outer_folds}; bootstrap resamples: {e.bootstrap_resamples}; "
+            f"seed {e.seed}.",
         ]
     else:
         lines += ["", "The manifest records no evaluation protocol (an older bundle)."]
