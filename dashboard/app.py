@@ -11,6 +11,9 @@ from pathlib import Path
 from dash import Dash
 
 from dashboard.api_client import ApiClient
+from dashboard.auth.current import forwarded_identity
+from dashboard.auth.guard import Authenticator
+from dashboard.auth.roles import Permission
 from dashboard.callbacks import (
     client_page,
     compare_page,
@@ -51,6 +54,7 @@ def api_client_for(settings: DashboardSettings) -> ApiClient:
         settings.api_url,
         settings.api_key.get_secret_value(),
         timeout=settings.request_timeout_seconds,
+        identity=forwarded_identity,
     )
 
 
@@ -58,9 +62,11 @@ def create_app(
     settings: DashboardSettings | None = None,
     api: ApiClient | None = None,
     health_poll_ms: int = HEALTH_POLL_MS,
+    authenticator: Authenticator | None = None,
 ) -> Dash:
     """The dashboard. `api` may be injected (tests); `health_poll_ms` is how often an open page
-    re-checks the API to show or clear the outage banner (tests shorten it)."""
+    re-checks the API to show or clear the outage banner (tests shorten it); `authenticator`
+    may be injected (tests: a fake clock, a stub identity provider)."""
     settings = settings or DashboardSettings()
     api = api or api_client_for(settings)
     language = settings.language
@@ -74,10 +80,17 @@ def create_app(
     )
     app.index_string = INDEX_STRING.format(language=language)
     app.layout = lambda: app_shell(language, health_poll_ms)
+    # Closed by default (dashboard/auth): each page's callbacks need that page's permission.
+    auth = authenticator or Authenticator(settings)
     frame.register(app, api)
-    client_page.register(app, api)
-    compare_page.register(app, api)
-    model_page.register(app, api)
-    governance_page.register(app, api)
-    final_decision.register(app, api)
+    with auth.callbacks_need(app, Permission.CLIENTS):
+        client_page.register(app, api)
+        compare_page.register(app, api)
+    with auth.callbacks_need(app, Permission.MODEL):
+        model_page.register(app, api)
+    with auth.callbacks_need(app, Permission.GOVERNANCE):
+        governance_page.register(app, api)
+    with auth.callbacks_need(app, Permission.DECISIONS):
+        final_decision.register(app, api)
+    auth.install(app)
     return app

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Language = Literal["fr", "en"]
@@ -137,6 +137,52 @@ class DashboardSettings(BaseSettings):
     request_timeout_seconds: float = Field(10.0, gt=0, le=300)
     #: SCORING_LANGUAGE: the interface language on first load.
     language: Language = "fr"
+
+    # --- signing in (docs/sign-in.md) -----------------------------------------------------
+    #: SCORING_AUTH: "local" (accounts file, the embedded default) or "oidc" (a provider).
+    auth: Literal["local", "oidc"] = "local"
+    #: SCORING_USERS_FILE: local accounts (argon2 hashes), managed by `scoring users`.
+    users_file: Path = Path("var/users.json")
+    #: SCORING_SESSION_IDLE_SECONDS: a session ends after this long without a request.
+    session_idle_seconds: float = Field(900.0, gt=0, le=86_400)
+    #: SCORING_COOKIE_SECURE: send the session cookie over HTTPS only (set it behind HTTPS).
+    cookie_secure: bool = False
+    #: SCORING_LOGIN_MAX_FAILURES wrong passwords for one name lock it for
+    #: SCORING_LOGIN_LOCKOUT_SECONDS.
+    login_max_failures: int = Field(5, ge=1, le=1_000)
+    login_lockout_seconds: float = Field(300.0, gt=0, le=86_400)
+    #: SCORING_DASHBOARD_PUBLIC_URL: the address people open (behind a proxy); the OpenID
+    #: Connect redirect URI is built from it (default: the address of the request).
+    public_url: str = Field("", validation_alias="SCORING_DASHBOARD_PUBLIC_URL")
+    #: SCORING_OIDC_ISSUER: the provider's issuer URL (its /.well-known/openid-configuration).
+    oidc_issuer: str = ""
+    #: SCORING_OIDC_CLIENT_ID / SCORING_OIDC_CLIENT_SECRET (empty secret: a public client,
+    #: protected by PKCE alone).
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    #: SCORING_OIDC_SCOPES
+    oidc_scopes: str = "openid profile email"
+    #: SCORING_OIDC_ROLES_CLAIM: the claim holding the roles (dots reach nested claims, as
+    #: in "realm_access.roles"); a string or a list of strings.
+    oidc_roles_claim: str = "roles"
+    #: SCORING_OIDC_ROLE_MAP: "provider value:role,..." (empty: values are role names).
+    oidc_role_map: str = ""
+    #: SCORING_OIDC_USER_CLAIM: the claim that names the person in the audit trail.
+    oidc_user_claim: str = "sub"
+    #: SCORING_OIDC_PROVIDER_NAME: shown on the sign-in button.
+    oidc_provider_name: str = "OpenID Connect"
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> DashboardSettings:
+        if self.auth == "oidc" and not (self.oidc_issuer and self.oidc_client_id):
+            raise ValueError(
+                "SCORING_AUTH=oidc needs SCORING_OIDC_ISSUER and SCORING_OIDC_CLIENT_ID"
+            )
+        for name in ("oidc_issuer", "public_url"):
+            value = getattr(self, name)
+            if value and not value.startswith(("http://", "https://")):
+                raise ValueError(f"{name} must start with http:// or https://, got {value!r}")
+        return self
 
     @field_validator("api_url")
     @classmethod

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import responses
 from dash import Dash
+from dashboard_auth_helpers import csrf_headers, shared_accounts, sign_in
 from dashboard_payloads import API, KEY, prediction, walk
 
 from dashboard.api_client import ApiClient
@@ -22,11 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_app() -> Dash:
-    return create_app(DashboardSettings(api_url=API, api_key=KEY, language="en"))
+    settings = DashboardSettings(
+        api_url=API, api_key=KEY, language="en", users_file=shared_accounts()
+    )
+    return create_app(settings)
 
 
 def test_index_page_is_served_in_the_configured_language() -> None:
     client = make_app().server.test_client()
+    sign_in(client)
     response = client.get("/client/100002")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -97,7 +102,7 @@ class _BrokenApi(ApiClient):
 
 
 def test_an_unexpected_error_never_sends_a_traceback_to_the_page() -> None:
-    settings = DashboardSettings(api_url=API, api_key=KEY)
+    settings = DashboardSettings(api_url=API, api_key=KEY, users_file=shared_accounts())
     app = create_app(settings, api=_BrokenApi(API, KEY))
     body = {
         "output": "decision-panel.children",
@@ -109,13 +114,16 @@ def test_an_unexpected_error_never_sends_a_traceback_to_the_page() -> None:
         "changedPropIds": ["page-state.data"],
         "state": [],
     }
-    response = app.server.test_client().post("/_dash-update-component", json=body)
+    client = app.server.test_client()
+    sign_in(client)
+    response = client.post("/_dash-update-component", json=body, headers=csrf_headers(client))
     assert response.status_code == 500
     # Control: the same request with a working API is answered (so the 500 is the bug's).
-    working = create_app(settings)
+    working = create_app(settings).server.test_client()
+    sign_in(working)
     with responses.RequestsMock() as mocked:
         mocked.post(f"{API}/v1/predict", json=prediction(0.2))
-        ok = working.server.test_client().post("/_dash-update-component", json=body)
+        ok = working.post("/_dash-update-component", json=body, headers=csrf_headers(working))
     assert ok.status_code == 200 and "decision-panel" in ok.get_data(as_text=True)
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and "secret internal detail" not in text

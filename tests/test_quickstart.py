@@ -305,6 +305,22 @@ def test_main_refuses_a_busy_port(tmp_path: Path) -> None:
     assert f"--api-port {port}: the port is already in use" in result.stderr
 
 
+def signs_in(dashboard_url: str, name: str, password: str) -> bool:
+    """True when the printed credentials open the dashboard's layout (a real sign-in)."""
+    import requests
+
+    browser = requests.Session()
+    form = browser.get(f"{dashboard_url}/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None, form
+    browser.post(
+        f"{dashboard_url}/login",
+        data={"username": name, "password": password, "csrf_token": token.group(1)},
+        timeout=30,
+    )
+    return browser.get(f"{dashboard_url}/_dash-layout", timeout=10).status_code == 200
+
+
 def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("SCORING_")}
 
@@ -320,7 +336,7 @@ def test_quickstart_end_to_end_then_ctrl_c(tmp_path: Path) -> None:
         "--data", str(tmp_path / "data"), "--models", str(tmp_path / "models"),
         "--folds", "2", "--max-rounds", "40", "--api-port", str(api_port),
         "--dashboard-port", str(dashboard_port), "--audit-db", str(tmp_path / "audit.sqlite"),
-        "--env-file", str(tmp_path / "none.env"),
+        "--env-file", str(tmp_path / "none.env"), "--users-file", str(tmp_path / "users.json"),
     ]  # fmt: skip
     stderr_path = tmp_path / "stderr.txt"
     with stderr_path.open("w") as stderr:
@@ -349,7 +365,11 @@ def test_quickstart_end_to_end_then_ctrl_c(tmp_path: Path) -> None:
             with urllib.request.urlopen(f"{api_url}/ready", timeout=10) as response:
                 assert json.load(response)["status"] == "ready"
             with urllib.request.urlopen(f"{dashboard_url}/", timeout=10) as response:
-                assert response.status == 200 and "<html" in response.read().decode().lower()
+                # Closed by default: the dashboard's address leads to its sign-in page.
+                assert response.status == 200 and response.url.startswith(f"{dashboard_url}/login")
+            sign_in = re.search(r"^  Sign in\s+(\S+) / (\S+)", text, re.M)
+            assert sign_in is not None, text
+            assert signs_in(dashboard_url, sign_in.group(1), sign_in.group(2))
             request = urllib.request.Request(
                 f"{api_url}/v1/clients?limit=1", headers={"X-API-Key": key}
             )

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "features": ("training.commands.features", "compute the per-client feature matrix"),
     "dashboard": ("training.commands.dashboard", "run the advisor dashboard (talks to the API)"),
     "serve": ("training.commands.serve", "run the scoring API (FastAPI under uvicorn)"),
+    "users": ("training.commands.users", "manage the dashboard's local accounts (sign-in)"),
 }
 
 

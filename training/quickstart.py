@@ -6,11 +6,13 @@
    real tables when `--real-data` names a non-empty folder);
 2. model: trains a bundle unless MODEL_DIR already has one in service (`current`);
 3. API key: the configured SCORING_API_KEYS (environment or `.env`), else a fresh random one;
+   and the dashboard account "quickstart" (administrator) with a fresh password each run;
 4. serves: starts `scoring serve` and `scoring dashboard` as child processes, waits until the API
    answers /ready and the dashboard its page, prints both URLs and the key, and stays until
    Ctrl-C / SIGTERM, which it forwards to both children before exiting 0.
 
-`--prepare-only` stops after step 2, writing the key to `--key-file` when none is configured:
+`--prepare-only` stops after step 2, writing the key to `--key-file` when none is configured
+and a first "admin" dashboard account (password in `--first-account-file`) when none exists:
 that is the one-shot `trainer` service of docker-compose.yml, which therefore runs the very same
 skip-if-present logic as `make run`.
 
@@ -41,6 +43,9 @@ from training.progress import Progress
 
 #: Name under which a generated key is recorded in the audit trail.
 GENERATED_KEY_NAME = "quickstart"
+#: The dashboard account `make run` (re)creates, and the one the trainer job creates.
+QUICKSTART_ACCOUNT = "quickstart"
+FIRST_ACCOUNT = "admin"
 #: Grace period for a child to stop after the forwarded signal, before it is killed.
 STOP_GRACE_SECONDS = 15.0
 
@@ -84,6 +89,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="with --prepare-only: write a generated 'name:key' here when none is configured",
+    )
+    parser.add_argument(
+        "--users-file",
+        type=Path,
+        default=None,
+        help="the dashboard's accounts file (default: SCORING_USERS_FILE or var/users.json)",
+    )
+    parser.add_argument(
+        "--first-account-file",
+        type=Path,
+        default=None,
+        help="with --prepare-only: when the accounts file has no account, create an admin "
+        "account and write its name and password here (mode 0600)",
     )
 
 
@@ -220,12 +238,17 @@ def generate_keys() -> Keys:
 
 def write_key_file(path: Path, keys: Keys) -> None:
     """Writes "name:key" readable by its owner only, atomically (a reader never sees half)."""
+    _write_private(path, keys.table + "\n")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Writes `text` readable by its owner only, atomically (a reader never sees half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(handle, 0o600)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(keys.table + "\n")
+            stream.write(text)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -248,6 +271,58 @@ def ensure_key_file(path: Path, env_file: Path | None, progress: Progress) -> No
             progress.say(f"{path} does not hold valid 'name:key' entries; replacing it")
     write_key_file(path, generate_keys())
     progress.say(f"generated an API key in {path} (read it from there; it is not logged)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 3b: a dashboard account (sign-in is on everywhere, docs/sign-in.md)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirstAccount:
+    name: str
+    password: str
+
+
+def users_file_for(explicit: Path | None, env_file: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    from shared.settings import DashboardSettings
+
+    return DashboardSettings(_env_file=env_file).users_file  # type: ignore[call-arg]
+
+
+def quickstart_account(users_file: Path) -> FirstAccount:
+    """`make run`: the administrator account QUICKSTART_ACCOUNT, with a fresh password each run
+    (printed with the URLs, like the generated API key); other accounts are left alone."""
+    from dashboard.auth.accounts import add_account, generate_password
+    from dashboard.auth.roles import Role
+
+    password = generate_password()
+    add_account(users_file, QUICKSTART_ACCOUNT, Role.ADMIN, password, replace=True)
+    return FirstAccount(QUICKSTART_ACCOUNT, password)
+
+
+def ensure_first_account(users_file: Path, credentials_file: Path, progress: Progress) -> None:
+    """For the containers: an admin account when the accounts file has none, its password in
+    `credentials_file` (0600, on the secrets volume); existing accounts are kept."""
+    from dashboard.auth.accounts import AccountError, add_account, generate_password, read_accounts
+    from dashboard.auth.roles import Role
+
+    try:
+        existing = read_accounts(users_file)
+    except AccountError as error:
+        raise UserFacingError(str(error)) from None
+    if existing:
+        progress.say(f"keeping the {len(existing)} account(s) already in {users_file}")
+        return
+    password = generate_password()
+    add_account(users_file, FIRST_ACCOUNT, Role.ADMIN, password)
+    _write_private(credentials_file, f"{FIRST_ACCOUNT} {password}\n")
+    progress.say(
+        f"created the dashboard account {FIRST_ACCOUNT!r} (admin) in {users_file}; its password "
+        f"is in {credentials_file} (it is not logged)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,7 +453,7 @@ def supervise(children: list[Child], timeout: float, announce: str, stop: StopFl
                 print(f"quickstart: {child.name} stopped (status {status})", file=sys.stderr)
 
 
-def serve(args: argparse.Namespace, keys: Keys, stop: StopFlag) -> int:
+def serve(args: argparse.Namespace, keys: Keys, account: FirstAccount, stop: StopFlag) -> int:
     for label, port in (("--api-port", args.api_port), ("--dashboard-port", args.dashboard_port)):
         if not port_is_free(args.host, port):
             raise UserFacingError(
@@ -416,7 +491,10 @@ def serve(args: argparse.Namespace, keys: Keys, stop: StopFlag) -> int:
             str(args.dashboard_port),
         ),
         ready_url=f"{dashboard_url}/",
-        environment={"SCORING_API_KEY": keys.dashboard_key},
+        environment={
+            "SCORING_API_KEY": keys.dashboard_key,
+            "SCORING_USERS_FILE": str(users_file_for(args.users_file, args.env_file)),
+        },
     )
     origin = "generated for this run" if keys.generated else "from SCORING_API_KEYS"
     announce = "\n".join(
@@ -426,6 +504,8 @@ def serve(args: argparse.Namespace, keys: Keys, stop: StopFlag) -> int:
             f"  API        {api_url}   (OpenAPI docs: {api_url}/docs)",
             f"  Dashboard  {dashboard_url}",
             f"  API key    {keys.dashboard_key}   (header X-API-Key; {origin})",
+            f"  Sign in    {account.name} / {account.password}   (dashboard administrator; "
+            "a new password each run; more accounts: scoring users add NAME --role ROLE)",
             "Press Ctrl-C to stop both.",
         ]
     )
@@ -467,12 +547,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.prepare_only:
             if args.key_file is not None:
                 ensure_key_file(args.key_file, args.env_file, progress)
+            if args.first_account_file is not None:
+                ensure_first_account(
+                    users_file_for(args.users_file, args.env_file),
+                    args.first_account_file,
+                    progress,
+                )
             return 0
         keys = configured_keys(args.env_file) or generate_keys()
+        account = quickstart_account(users_file_for(args.users_file, args.env_file))
         # From here on a signal is forwarded to the children instead of interrupting this loop.
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        return serve(args, keys, stop)
+        return serve(args, keys, account, stop)
     except UserFacingError as error:
         print(f"quickstart: error: {error}", file=sys.stderr)
         return 2

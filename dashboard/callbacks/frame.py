@@ -7,6 +7,8 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 
 from dashboard.api_client import ApiClient, ApiError
+from dashboard.auth.current import current_allows
+from dashboard.auth.roles import Permission
 from dashboard.callbacks.toggles import register_toggle
 from dashboard.i18n import LANGUAGES, normalise_language, translate
 from dashboard.layout.pages import header_content, page_for
@@ -28,7 +30,7 @@ def render_page(pathname: str | None, search: str | None, language: str | None) 
         translate("app.footer", language),
         # Empty after navigation: a selected value would take the keyboard focus when the list
         # opens, instead of the search field; the page's heading already names the client.
-        search_box(language),
+        search_box(language) if current_allows(Permission.CLIENTS) else [],
     )
 
 

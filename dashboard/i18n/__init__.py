@@ -7,13 +7,13 @@ rather than a half-English page in front of a client.
 
 from __future__ import annotations
 
-from dashboard.i18n import en, fr, governance
+from dashboard.i18n import auth, en, fr, governance
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 TABLES: dict[str, dict[str, str]] = {
-    "fr": {**fr.TEXTS, **governance.FR},
-    "en": {**en.TEXTS, **governance.EN},
+    "fr": {**fr.TEXTS, **governance.FR, **auth.FR},
+    "en": {**en.TEXTS, **governance.EN, **auth.EN},
 }
 LANGUAGE_NAMES: dict[str, str] = {"fr": "Français", "en": "English"}
 

@@ -6,7 +6,10 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboard.auth.current import current_allows, current_may_see
+from dashboard.auth.roles import Permission
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, translate
+from dashboard.layout.account import account_block, forbidden_page, staff_home_page
 from dashboard.layout.common import dropdown_labels, loading_panel, section, toggle_group
 from dashboard.layout.final_decision import final_decision_section
 from dashboard.layout.governance import card_page, governance_page
@@ -44,7 +47,10 @@ def app_shell(language: str, health_poll_ms: int = HEALTH_POLL_MS) -> html.Div:
                         language,
                         **{code: {"lang": code} for code in LANGUAGES},
                     ),
-                    html.Div(search_box(language), id="search-area"),
+                    html.Div(
+                        search_box(language) if current_allows(Permission.CLIENTS) else [],
+                        id="search-area",
+                    ),
                 ],
                 className="site-header",
             ),
@@ -70,16 +76,20 @@ def header_content(language: str) -> list[Any]:
         html.Nav(
             html.Ul(
                 [
-                    html.Li(dcc.Link(translate("app.nav.search", language), href="/")),
-                    html.Li(dcc.Link(translate("app.nav.model", language), href="/model")),
-                    html.Li(
-                        dcc.Link(translate("app.nav.governance", language), href="/governance")
-                    ),
+                    html.Li(dcc.Link(translate(key, language), href=href))
+                    for key, href, page in (
+                        ("app.nav.search", "/", "client"),
+                        ("app.nav.model", "/model", "model"),
+                        ("app.nav.governance", "/governance", "governance"),
+                    )
+                    # A page the role may not see is not linked (dashboard/auth/roles.py).
+                    if current_may_see(page)
                 ]
             ),
             **{"aria-label": translate("app.nav", language)},
             className="site-nav",
         ),
+        *account_block(language),
     ]
 
 
@@ -89,6 +99,8 @@ def page_state(route: Route, language: str) -> dcc.Store:
 
 
 def home_page(language: str) -> list[Any]:
+    if not current_allows(Permission.CLIENTS):
+        return staff_home_page(language)
     return [
         html.H1(translate("home.heading", language)),
         html.P(translate("home.intro", language)),
@@ -258,6 +270,8 @@ def model_page(route: Route, language: str) -> list[Any]:
 
 def page_for(route: Route, language: str) -> tuple[list[Any], str]:
     """The page's content and its document title (WCAG 2.4.2)."""
+    if not current_may_see(route.page):
+        return forbidden_page(language), translate("title.forbidden", language)
     if route.page == "client":
         return client_page(route, language), translate(
             "title.client", language, client_id=route.client_id

@@ -19,10 +19,12 @@ from .servers import (
     CHROMIUM_ARGS,
     ROOT,
     free_port,
+    sign_in,
     start,
     start_api,
     stop,
     wait_until,
+    write_accounts,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,13 +64,21 @@ def api(api_url: str) -> requests.Session:
 
 
 @pytest.fixture(scope="session")
-def dashboard_url(api_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def accounts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Dashboard accounts (admin, advisor, risk) for every dashboard the browser tests start."""
+    return write_accounts(tmp_path_factory.mktemp("e2e-accounts") / "users.json")
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(
+    api_url: str, accounts_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("e2e-dashboard")
     port = free_port()
     log = workdir / "dashboard.log"
     process = start(
         ["dashboard", "--api-url", api_url, "--port", str(port)],
-        {"SCORING_API_KEY": API_KEY},
+        {"SCORING_API_KEY": API_KEY, "SCORING_USERS_FILE": str(accounts_file)},
         log,
     )
     url = f"http://127.0.0.1:{port}"
@@ -92,7 +102,20 @@ def browser(chromium_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh tab; signed in as the administrator when the test uses the shared dashboard
+    (tests of signing in itself ask for `anonymous_page`)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    if "dashboard_url" in request.fixturenames:
+        sign_in(context, request.getfixturevalue("dashboard_url"))
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def anonymous_page(browser: object) -> Iterator[object]:
+    """A fresh tab that has not signed in."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     tab = context.new_page()
     yield tab

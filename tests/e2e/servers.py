@@ -13,6 +13,12 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "browser-test-key-0001"
+#: Dashboard accounts of the browser tests (sign-in is always on): name -> (role, password).
+ACCOUNTS = {
+    "browser-admin": ("admin", "browser-admin-password-01"),
+    "browser-advisor": ("advisor", "browser-advisor-password-01"),
+    "browser-risk": ("risk", "browser-risk-password-01"),
+}
 #: Selectors present only once each client-page panel has drawn its final content.
 CLIENT_PANELS = [
     "#gauge .main-svg",
@@ -104,3 +110,29 @@ def type_in_search(tab: object, text: str, delay: int = 30) -> None:
     tab.wait_for_function(  # type: ignore[attr-defined]
         "(t) => document.activeElement.value === t", arg=text
     )
+
+
+def write_accounts(path: Path) -> Path:
+    """The accounts file of the browser tests' dashboards (argon2 hashes, as `scoring users`)."""
+    from dashboard.auth.accounts import add_account
+    from dashboard.auth.roles import parse_role
+
+    for name, (role, password) in ACCOUNTS.items():
+        add_account(path, name, parse_role(role), password, replace=True)
+    return path
+
+
+def sign_in(context: object, dashboard_url: str, name: str = "browser-admin") -> None:
+    """Signs a browser context in through the real form (its request API shares the cookies)."""
+    import re
+
+    request = context.request  # type: ignore[attr-defined]
+    form = request.get(f"{dashboard_url}/login").text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None, form
+    answer = request.post(
+        f"{dashboard_url}/login",
+        form={"username": name, "password": ACCOUNTS[name][1], "csrf_token": token.group(1)},
+        max_redirects=0,
+    )
+    assert answer.status == 303, answer.text()

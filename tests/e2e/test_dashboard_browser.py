@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from .servers import CLIENT_PANELS, type_in_search
+from .servers import CLIENT_PANELS, sign_in, type_in_search
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -222,6 +222,7 @@ def test_reflows_without_horizontal_scrolling(
 ) -> None:
     """1280 px at 200 % zoom is a 640 px viewport (WCAG 1.4.4/1.4.10); 768 px is a tablet."""
     context = browser.new_context(viewport={"width": width, "height": height})
+    sign_in(context, dashboard_url)
     tab = context.new_page()
     try:
         open_client(tab, dashboard_url, client_id)
@@ -275,7 +276,12 @@ def test_no_serious_accessibility_violation(
 
 
 def test_api_outage_is_said_plainly_and_the_page_recovers(
-    page: Any, sample_bundle: Path, client_id: int, tmp_path: Path, screenshots: Path
+    page: Any,
+    sample_bundle: Path,
+    client_id: int,
+    tmp_path: Path,
+    screenshots: Path,
+    accounts_file: Path,
 ) -> None:
     """Dashboard first, API later: the page says the service is unreachable (no traceback),
     then fills itself in once the API is up, without a reload."""
@@ -289,13 +295,16 @@ def test_api_outage_is_said_plainly_and_the_page_recovers(
     from .servers import API_KEY, free_port, start_api, stop, wait_until
 
     api_port = free_port()
-    settings = DashboardSettings(api_url=f"http://127.0.0.1:{api_port}", api_key=API_KEY)
+    settings = DashboardSettings(
+        api_url=f"http://127.0.0.1:{api_port}", api_key=API_KEY, users_file=accounts_file
+    )
     app = create_app(settings, health_poll_ms=1_000)
     server = make_server("127.0.0.1", free_port(), app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     api_process = None
     try:
+        sign_in(page.context, f"http://127.0.0.1:{server.server_port}")
         page.goto(f"http://127.0.0.1:{server.server_port}/client/{client_id}")
         page.wait_for_selector("#decision-panel [role=alert]", timeout=20_000)
         assert "injoignable" in page.inner_text("#decision-panel")
