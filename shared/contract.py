@@ -65,7 +65,7 @@ def json_integer(ge: int, le: int) -> Any:
 def _decimal_digits(value: object) -> object:
     """Query and path values arrive as text: only plain decimal digits are an integer there
     ("100002.0", "+1", " 1", "1e5" and "１" are not, although pydantic's lax parsing reads some)."""
-    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 10):
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) < 40):
         raise PydanticCustomError(
             "int_parsing", "Input should be a whole number written with decimal digits only"
         )
@@ -240,7 +240,11 @@ class ClientProfile(_Model):
     income: float | None = None
     credit_amount: float | None = None
     annuity: float | None = None
-    term_months: float | None = Field(None, description="credit / annuity, approximately")
+    term_months: float | None = Field(
+        None,
+        description="whole months: the shortest standard term the instalment fits "
+        "(shared/loan_terms.py)",
+    )
     goods_price: float | None = None
     #: None for pensioners and unemployed (DAYS_EMPLOYED sentinel) or when unknown.
     employment_years: float | None = None
@@ -522,6 +526,10 @@ class FeatureContribution(_Model):
     display_en: str
     #: SHAP value in log-odds: positive raises the risk of default.
     contribution: float
+    #: The same contribution in probability (0.01 = one percentage point): the log-odds value
+    #: times Explanation.points_per_log_odds, so all of them add up to probability minus
+    #: base_probability.
+    probability_points: float = 0.0
 
 
 class GroupContribution(_Model):
@@ -529,6 +537,8 @@ class GroupContribution(_Model):
     label_fr: str
     label_en: str
     contribution: float
+    #: The group's contribution in probability, converted like FeatureContribution's.
+    probability_points: float = 0.0
 
 
 class Reason(_Model):
@@ -561,9 +571,20 @@ class Explanation(Prediction):
     base_value: float
     #: base_value + all contributions: the model's raw output for this client (log-odds).
     raw_output: float
+    #: The probability of a client at base_value (the average client's score), calibrated like
+    #: `probability`: the starting point of the explanation read in probability.
+    base_probability: float = Field(0.0, ge=0, le=1)
+    #: (probability - base_probability) / (raw_output - base_value): every log-odds
+    #: contribution times this is its share of the probability difference, so the contributions
+    #: in probability add up exactly to probability - base_probability (docs/
+    #: client-summary-and-recourse.md). The derivative of the probability at base_value when
+    #: raw_output equals base_value.
+    points_per_log_odds: float = 0.0
     contributions: list[FeatureContribution]
     #: Sum of the contributions not listed one by one (see ExplainRequest.max_features).
     other_contribution: float
+    #: other_contribution in probability.
+    other_points: float = 0.0
     groups: list[GroupContribution]
     reasons: Reasons
 
@@ -678,7 +699,13 @@ class Bivariate(_Model):
 
 
 class WhatIfField(_Model):
-    """A field an advisor may change, with its allowed range (exclusive min, inclusive max)."""
+    """A term of the request an advisor may change, with its allowed range.
+
+    Asked for one client, `minimum` and `maximum` are that client's bounds (inclusive): 30-100 %
+    of the amount and goods price requested, the term within the product's limits in whole
+    months (`step` 1), the instalment between the smallest amount over the longest term and the
+    full amount over the shortest. Without a client only the outer sanity range is known
+    (`minimum_exclusive`, `maximum`)."""
 
     name: str
     label_fr: str
@@ -686,27 +713,52 @@ class WhatIfField(_Model):
     unit: str
     minimum_exclusive: float
     maximum: float
-    #: The client's current value when asked for one client.
+    #: Inclusive client-relative lower bound (None without a client).
+    minimum: float | None = None
+    #: Granularity of the value: 1 for the term (whole months), None for amounts.
+    step: float | None = None
+    #: False when this client's application lacks the field (no goods price, say).
+    changeable: bool = True
+    #: The client's current value when asked for one client (the term: the inferred one).
     current: float | None = None
+
+
+class LoanTermsInfo(_Model):
+    """The client's loan as the application implies it (shared/loan_terms.py): the term is the
+    shortest standard product term the recorded instalment fits, the rate the one at which that
+    term and the amount give exactly the recorded instalment."""
+
+    credit: float
+    annuity: float
+    term_months: int
+    #: Monthly rate implied by the application (0.0125 = 1.25 % a month).
+    monthly_rate: float
+    #: 12 x monthly_rate, as offers quote it.
+    annual_rate: float
+    min_term: int
+    max_term: int
 
 
 class WhatIfFields(_Model):
     fields: list[WhatIfField]
+    #: The client's loan terms (None without a client, or without amount and instalment).
+    loan: LoanTermsInfo | None = None
 
 
-#: Fields a what-if may change -> (exclusive minimum, inclusive maximum). "TERM_MONTHS" is the
-#: term in months and sets AMT_ANNUITY = AMT_CREDIT / TERM_MONTHS (so not both at once).
+#: Fields a what-if may change -> outer sanity range (exclusive minimum, inclusive maximum); the
+#: API then applies the client-relative bounds of /v1/what-if/fields. "TERM_MONTHS" is the term
+#: in whole months: the instalment follows at the client's product rate (so not both at once).
 WHAT_IF_RANGES: dict[str, tuple[float, float]] = {
     "AMT_CREDIT": (0, 10_000_000),
+    "TERM_MONTHS": (0, 600),
     "AMT_ANNUITY": (0, 1_000_000),
     "AMT_GOODS_PRICE": (0, 10_000_000),
-    "AMT_INCOME_TOTAL": (0, 100_000_000),
-    "TERM_MONTHS": (0, 600),
 }
 
 _CHANGES_SCHEMA: dict[str, Any] = {
     "properties": {
         name: {"type": "number", "exclusiveMinimum": lo, "maximum": hi}
+        | ({"multipleOf": 1} if name == "TERM_MONTHS" else {})
         for name, (lo, hi) in WHAT_IF_RANGES.items()
     },
     "additionalProperties": False,
@@ -717,7 +769,7 @@ _CHANGES_SCHEMA: dict[str, Any] = {
 
 class WhatIfRequest(_Request):
     client_id: ClientIdValue
-    #: Application field -> new value, e.g. {"AMT_CREDIT": 300000, "TERM_MONTHS": 24}.
+    #: Term of the request -> new value, e.g. {"AMT_CREDIT": 300000, "TERM_MONTHS": 24}.
     #: The schema lists the changeable fields; anything else gets a 422 naming the field, the
     #: value and the allowed fields or range (checked by the API, not here, to say why).
     changes: dict[str, Annotated[float, Strict()]] = Field(
@@ -726,6 +778,9 @@ class WhatIfRequest(_Request):
 
 
 class AppliedChange(_Model):
+    """One field of the request as scored: the instalment appears whenever the amount, the term
+    or the instalment itself changed (it is recomputed at the product's rate)."""
+
     field: str
     before: float | None
     after: float
@@ -753,6 +808,52 @@ class WhatIfResult(_Model):
     reasons_before: Reasons
     reasons_after: Reasons
     reason_changes: list[ReasonChange]
+
+
+# --------------------------------------------------------------------------- recourse
+
+
+class RecourseRequest(_Request):
+    client_id: ClientIdValue
+
+
+class RecourseOption(_Model):
+    """An alternative request that would be granted: post `changes` to /v1/what-if and the same
+    model answers with the same probability and decision."""
+
+    #: The what-if changes of this option (only the fields that differ from the request).
+    changes: dict[str, float]
+    probability: float = Field(ge=0, le=1)
+    decision: Decision
+    #: The request as it would be: amount, whole-month term, instalment, goods price.
+    credit_amount: float
+    term_months: int
+    annuity: float
+    goods_price: float | None = None
+    #: Size of the change: the sum of the relative changes of amount, term and goods price
+    #: (0.1 = ten per cent of the request); options come smallest first.
+    change_size: float
+    sentence_fr: str
+    sentence_en: str
+
+
+class RecourseResult(_Model):
+    client_id: int
+    #: "options": alternatives found; "already_granted": the request as it is would be granted;
+    #: "none_within_bounds": no request within the bounds would be granted; "not_applicable":
+    #: the application has no amount and instalment to vary.
+    status: Literal["options", "already_granted", "none_within_bounds", "not_applicable"]
+    #: The decision on the request as it is (exactly /v1/predict).
+    current: Prediction
+    #: Up to three alternatives, smallest change first, of different kinds (term only, amount
+    #: only, amount with the goods price, ...).
+    options: list[RecourseOption]
+    #: What the search could change, as the what-if form shows it (client-relative bounds).
+    fields: list[WhatIfField]
+    #: How many alternative requests were scored.
+    searched: int
+    message_fr: str
+    message_en: str
 
 
 # --------------------------------------------------------------------------- audit
