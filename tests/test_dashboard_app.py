@@ -129,18 +129,16 @@ def test_an_unexpected_error_never_sends_a_traceback_to_the_page() -> None:
     assert "Traceback" not in text and "secret internal detail" not in text
 
 
-def test_dashboard_command_rejects_a_bad_api_url() -> None:
+def test_dashboard_command_rejects_a_bad_api_url(capsys) -> None:
     import argparse
 
-    import pytest
-
-    from training.commands import dashboard as command
-    from training.errors import UserFacingError
+    from dashboard import server as command
 
     parser = argparse.ArgumentParser()
     command.add_arguments(parser)
-    with pytest.raises(UserFacingError, match="api_url"):
-        command.run(parser.parse_args(["--api-url", "ftp://example"]))
+    assert command.run(parser.parse_args(["--api-url", "ftp://example"])) == 2
+    error = capsys.readouterr().err
+    assert "scoring dashboard: error: invalid dashboard settings: api_url" in error
 
 
 def test_dashboard_command_serves_with_the_flags(monkeypatch) -> None:
@@ -148,7 +146,7 @@ def test_dashboard_command_serves_with_the_flags(monkeypatch) -> None:
 
     import waitress
 
-    from training.commands import dashboard as command
+    from dashboard import server as command
 
     served: dict[str, object] = {}
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw, app=app))

@@ -1,10 +1,11 @@
 """The `scoring` command line: one entry point, one module per subcommand.
 
-Each module in training/commands exposes `add_arguments(parser)` and `run(args) -> int`. The
+Each subcommand's module (in training/commands, or a service's own start-up module:
+`api.server`, `dashboard.server`) exposes `add_arguments(parser)` and `run(args) -> int`. The
 dispatch is lazy: only the module of the subcommand being run is imported, and heavy libraries
 (LightGBM, Polars, Dash, FastAPI) are imported inside `run`, so `scoring --help` and
-`scoring X --help` stay instant and `scoring dashboard` never loads the training stack.
-The services also start without this command line: `python -m api`, `python -m dashboard`.
+`scoring X --help` stay instant and `scoring dashboard` never loads the training stack. The
+services also start without this command line: `python -m api`, `python -m dashboard`.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("training.commands.score", "batch-score every applicant to CSV or Parquet"),
     "monitor": ("training.commands.monitor", "drift of new applications against the training data"),
     "features": ("training.commands.features", "compute the per-client feature matrix"),
-    "dashboard": ("training.commands.dashboard", "run the advisor dashboard (talks to the API)"),
-    "serve": ("training.commands.serve", "run the scoring API (FastAPI under uvicorn)"),
+    # The services' own start-up modules (also `python -m dashboard`, `python -m api`): the
+    # command line only dispatches to them, the training package never imports them.
+    "dashboard": ("dashboard.server", "run the advisor dashboard (talks to the API)"),
+    "serve": ("api.server", "run the scoring API (FastAPI under uvicorn)"),
     "users": ("training.commands.users", "manage the dashboard's local accounts (sign-in)"),
 }
 
