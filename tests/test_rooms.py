@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from training.cli import COMMANDS  # light: the command line imports nothing heavy (tested here)
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("lightgbm", "polars", "dash", "fastapi", "uvicorn", "pandas", "sklearn", "plotly")
 #: The training file readers the shared feature code must not load.
@@ -163,24 +165,8 @@ def test_importing_the_command_line_and_its_help_load_no_heavy_library() -> None
     assert [m for m in loaded if m.startswith("training.commands.")] == []
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "synth",
-        "check",
-        "ingest",
-        "train",
-        "evaluate",
-        "score",
-        "monitor",
-        "features",
-        "serve",
-        "dashboard",
-    ],
-)
+@pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_subcommands_help_loads_its_module_only(command: str) -> None:
-    from training.cli import COMMANDS
-
     loaded = imported_after(
         "import contextlib, io, training.cli\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
