@@ -331,7 +331,7 @@ def test_two_key_headers_are_refused(bare: TestClient) -> None:
 
 
 def test_rate_limit_answers_429_with_retry_after_per_key(tmp_path: Path) -> None:
-    config = settings_for(tmp_path, rate_limit_per_second=0.5, rate_limit_burst=2)
+    config = settings_for(tmp_path, rate_limit_per_second=0.1, rate_limit_burst=2)
     with TestClient(create_app(config, load=False)) as limited:
         first = [limited.get("/v1/model", headers=HEADERS).status_code for _ in range(2)]
         assert first == [503, 503]  # admitted (no bundle behind)
