@@ -46,6 +46,8 @@ OIDC_CALLBACK_PATH = "/login/callback"
 #: Served to anyone: the libraries' and the app's static files (no client data in them).
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 PUBLIC_PATHS = frozenset({LOGIN_PATH, OIDC_START_PATH, OIDC_CALLBACK_PATH, "/_favicon.ico"})
+#: Asked for by browsers on their own: not found, rather than a redirect to the sign-in page.
+BROWSER_PROBES = frozenset({"/favicon.ico", "/apple-touch-icon.png", "/robots.txt"})
 #: The cookie name Dash's renderer reads to send X-CSRFToken with every callback.
 DASH_CSRF_COOKIE = "_csrf_token"
 DASH_CSRF_HEADER = "X-CSRFToken"
@@ -212,6 +214,8 @@ class Authenticator:
         path = request.path
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
+        if path in BROWSER_PROBES:
+            return Response(status=404)
         is_callback = path == "/_dash-update-component"
         body = request.get_json(silent=True) if is_callback and request.method == "POST" else None
         background = (
@@ -250,7 +254,11 @@ class Authenticator:
     def _page(self, status: int = 200, **values: object) -> Response:
         language = self._language()
         next_path = safe_next(request.values.get("next"))
-        token = self.login_tokens.issue()
+        # One token per browser while it is fresh: a second tab, or a request the browser makes
+        # on its own, must not invalidate the form already on screen.
+        existing = request.cookies.get(self.login_cookie)
+        fresh = existing is not None and self.login_tokens.valid(existing, existing)
+        token = existing if fresh and existing else self.login_tokens.issue()
         html = login_page(
             language=language,
             next_path=next_path,
