@@ -37,7 +37,17 @@ def open_governance(page: Any, dashboard_url: str, language: str | None = None) 
     page.wait_for_selector("#main h1")
     if language:
         page.get_by_text(language, exact=True).click()
-    page.wait_for_function(READY_JS, arg=GOVERNANCE_PANELS, timeout=30_000)
+    wait_for_panels(page)
+
+
+def wait_for_panels(page: Any) -> None:
+    """Every governance panel filled; on a timeout, the failure says what the page showed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(READY_JS, arg=GOVERNANCE_PANELS, timeout=45_000)
+    except PlaywrightTimeout as error:
+        raise AssertionError(f"governance panels not filled: {page.inner_text('#main')}") from error
 
 
 def test_governance_page_shows_the_api_reports(
@@ -65,8 +75,13 @@ def test_governance_page_shows_the_api_reports(
     page.wait_for_function(
         "() => document.querySelector('#main h1').innerText.startsWith('Model governance')"
     )
-    page.wait_for_function(READY_JS, arg=GOVERNANCE_PANELS, timeout=30_000)
-    assert "ESTIMATE" in page.inner_text("#drift-estimate")
+    # The panels re-render in English (a spinner hides the French ones meanwhile).
+    page.wait_for_function(
+        "() => (document.querySelector('#drift-estimate') || {}).innerText?.includes('ESTIMATE')",
+        timeout=30_000,
+    )
+    wait_for_panels(page)
+    assert "Fairness" in page.inner_text("#gov-summary-panel")
     page.screenshot(path=str(screenshots / "governance-en.png"), full_page=True)
 
 
