@@ -6,7 +6,8 @@ parse of up to a megabyte. Here, in order of cost:
 
 1. the API key (protected paths: /v1/* and /metrics): 401 without one, 400 when repeated, 403
    when wrong; the caller's key NAME goes into the request state for the dependencies, the
-   access log and the audit trail;
+   access log and the audit trail; then the key's scope for the path and, from a trusted
+   front-end only, the signed-in person it speaks for (api/identity.py), 403 otherwise;
 2. the caller's rate and concurrency limits (api/rate_limit.py): 429 with `Retry-After`;
 3. the body, read here whatever the transfer encoding: 413 as soon as it passes the limit
    (a declared Content-Length is refused before reading anything), then 422 if a JSON body is
@@ -24,6 +25,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from api.errors import ApiError, PayloadTooLarge, TooManyRequests, error_response, invalid_json
+from api.identity import Policy, reset_current_user, set_current_user
 from api.rate_limit import KeyLimiter
 from api.security import KeyChecker, presented_key
 from shared.contract import ErrorItem, ErrorResponse
@@ -45,12 +47,19 @@ def needs_key(path: str) -> bool:
 
 class Admission:
     def __init__(
-        self, app: ASGIApp, keys: KeyChecker, limiter: KeyLimiter, max_body_bytes: int
+        self,
+        app: ASGIApp,
+        keys: KeyChecker,
+        limiter: KeyLimiter,
+        max_body_bytes: int,
+        policy: Policy | None = None,
     ) -> None:
         self.app = app
         self.keys = keys
         self.limiter = limiter
         self.max_body_bytes = max_body_bytes
+        #: Scopes and trusted front-ends (api/identity.py); None: every key may do everything.
+        self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] == "OPTIONS":
@@ -61,10 +70,18 @@ class Admission:
             return
         try:
             caller = self.keys.caller(presented_key(scope.get("headers", [])))
+            speaker = (
+                self.policy.admit(caller, scope["method"], scope["path"], scope.get("headers", []))
+                if self.policy is not None
+                else None
+            )
         except ApiError as error:
             await _answer(scope, receive, send, error)
             return
-        scope.setdefault("state", {})["caller"] = caller
+        state = scope.setdefault("state", {})
+        state["caller"] = caller
+        user = speaker.user if speaker is not None else None
+        state["user"] = user
         refusal = self.limiter.acquire(caller)
         if refusal is not None:
             error = TooManyRequests(
@@ -73,9 +90,12 @@ class Admission:
             )
             await _answer(scope, receive, send, error)
             return
+        # Every record written while serving this request names the person (api/identity.py).
+        token = set_current_user(user)
         try:
             await self._with_body(scope, receive, send)
         finally:
+            reset_current_user(token)
             self.limiter.release(caller)
 
     async def _with_body(self, scope: Scope, receive: Receive, send: Send) -> None:

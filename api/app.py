@@ -27,12 +27,14 @@ from api.audit import AuditLog
 from api.dependencies import ServiceState, known_query_only
 from api.distributions import Population
 from api.errors import install_error_handlers
+from api.identity import Policy
 from api.metrics import Metrics, ServiceMiddleware
 from api.monitoring import open_monitor
 from api.rate_limit import KeyLimiter
 from api.routers import audit, clients, features, governance, health, model, scoring
 from api.scorer import Scorer
 from api.security import KeyChecker
+from api.web_security import SecurityHeaders, install_docs
 from shared.bundle import load_bundle
 from shared.settings import ApiSettings
 
@@ -99,6 +101,9 @@ def create_app(
         ),
         lifespan=lifespan,
         dependencies=[Depends(known_query_only)],
+        # /docs is served from local files (api/web_security.py); ReDoc would need a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service
@@ -113,6 +118,7 @@ def create_app(
     for router in (health, model, clients, scoring, features, audit, governance):
         app.include_router(router.router)
     document_admission(app)
+    install_docs(app, enabled=settings.api_docs)
     # Outermost last: metrics and access log see everything; CORS headers go on the admission
     # layer's refusals too (a browser could not read a 401 or 429 otherwise); the key, limits
     # and body checks run before any router reads the body.
@@ -121,6 +127,7 @@ def create_app(
         keys=app.state.key_checker,
         limiter=app.state.limiter,
         max_body_bytes=settings.max_body_bytes,
+        policy=Policy.from_settings(settings),
     )
     origins = settings.cors_origin_list()
     if origins:
@@ -132,4 +139,5 @@ def create_app(
             expose_headers=["Retry-After"],
         )
     app.add_middleware(ServiceMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, refusals included
     return app

@@ -19,11 +19,12 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.contract import AuditRecord
+from api.identity import current_user
+from shared.contract import AccessRecord, AuditRecord
 
 log = logging.getLogger("api.audit")
 
@@ -39,10 +40,23 @@ CREATE TABLE IF NOT EXISTS served (
     probability REAL NOT NULL,
     decision TEXT NOT NULL,
     threshold REAL NOT NULL,
-    latency_ms REAL NOT NULL
+    latency_ms REAL NOT NULL,
+    user TEXT
 );
 CREATE INDEX IF NOT EXISTS served_time ON served (time);
+CREATE TABLE IF NOT EXISTS access (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    caller TEXT NOT NULL,
+    user TEXT,
+    action TEXT NOT NULL,
+    client_id INTEGER,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS access_time ON access (time);
 """
+#: Columns added after the first release: an older file gets them on opening (NULL before).
+_ADDED_COLUMNS = {"served": ("user",)}
 COLUMNS = (
     "id",
     "time",
@@ -55,7 +69,9 @@ COLUMNS = (
     "decision",
     "threshold",
     "latency_ms",
+    "user",
 )
+ACCESS_COLUMNS = ("id", "time", "caller", "user", "action", "client_id", "detail")
 BUSY_TIMEOUT_MS = 10_000
 #: How often the background checkpointer copies the WAL back into the database file.
 CHECKPOINT_SECONDS = 1.0
@@ -74,6 +90,20 @@ class Entry:
     decision: str
     threshold: float
     latency_ms: float
+    #: The signed-in person a trusted front-end spoke for (api/identity.py), else None.
+    user: str | None = field(default_factory=current_user)
+
+
+def add_columns(connection: sqlite3.Connection, table: str, columns: Sequence[str]) -> None:
+    """ALTER TABLE ADD COLUMN for each missing column (another process may race: harmless)."""
+    present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+    for column in columns:
+        if column not in present:
+            try:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+            except sqlite3.OperationalError as error:
+                if "duplicate column" not in str(error):
+                    raise
 
 
 def connect(path: Path, *, autocheckpoint: bool = True) -> sqlite3.Connection:
@@ -87,6 +117,8 @@ def connect(path: Path, *, autocheckpoint: bool = True) -> sqlite3.Connection:
     if not autocheckpoint:
         connection.execute("PRAGMA wal_autocheckpoint = 0")
     connection.executescript(_SCHEMA)
+    for table, columns in _ADDED_COLUMNS.items():
+        add_columns(connection, table, columns)
     return connection
 
 
@@ -102,13 +134,30 @@ def _row(entry: Entry) -> tuple[object, ...]:
         entry.decision,
         entry.threshold,
         entry.latency_ms,
+        entry.user,
     )
 
 
 _INSERT = (
     "INSERT INTO served (time, endpoint, model_version, caller, client_id, payload_sha256, "
-    "probability, decision, threshold, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "probability, decision, threshold, latency_ms, user) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_ACCESS_INSERT = (
+    "INSERT INTO access (time, caller, user, action, client_id, detail) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def access_write(
+    caller: str, action: str, client_id: int | None = None, detail: str | None = None
+) -> Write:
+    """One row of the client-access log: who (key and person) did what, to which client.
+
+    Actions: "client.open" (a client's file was read), "export.audit", "export.access",
+    "export.decisions" (every export is itself recorded, with its filters in `detail`).
+    """
+    row = (caller, current_user(), action, client_id, detail)
+    return Write(_ACCESS_INSERT, [row], stamped=True)
 
 
 def _entries_write(entries: Sequence[Entry]) -> Write:
@@ -181,6 +230,11 @@ class AuditLog:
             except BaseException:
                 self._connection.execute("ROLLBACK")
                 raise
+
+    def add_columns(self, table: str, columns: Sequence[str]) -> None:
+        """Columns a newer release added to another record kind's table (idempotent)."""
+        with self._lock:
+            add_columns(self._connection, table, columns)
 
     def ensure_schema(self, script: str) -> None:
         """Creates the tables of another record kind in this file (idempotent)."""
@@ -280,22 +334,56 @@ def read_records(
         connection.close()
 
 
+def read_access(
+    path: Path, *, since: datetime | None = None, limit: int | None = None
+) -> Iterator[AccessRecord]:
+    """The client-access log in id order (its own connection, like read_records)."""
+    if not Path(path).is_file():
+        return
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    try:
+        query = f"SELECT {', '.join(ACCESS_COLUMNS)} FROM access"
+        params: list[object] = []
+        if since is not None:
+            query += " WHERE time >= ?"
+            params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
+        query += " ORDER BY id"
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(limit)
+        for row in connection.execute(query, params):
+            yield AccessRecord.model_validate(dict(zip(ACCESS_COLUMNS, row, strict=True)))
+    finally:
+        connection.close()
+
+
 def as_jsonl(records: Iterator[AuditRecord]) -> Iterator[str]:
     for record in records:
         yield record.model_dump_json() + "\n"
 
 
-def as_csv(records: Iterator[AuditRecord]) -> Iterator[str]:
+def as_csv(
+    records: Iterator[AuditRecord] | Iterator[AccessRecord], columns: Sequence[str] = COLUMNS
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     yield buffer.getvalue()
     for record in records:
         buffer.seek(0)
         buffer.truncate()
         data = record.model_dump(mode="json")
-        writer.writerow(["" if data[c] is None else data[c] for c in COLUMNS])
+        writer.writerow([_cell(data[c]) for c in columns])
         yield buffer.getvalue()
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet will not run (names and details come from people)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def export_lines(path: Path, fmt: str, since: datetime | None, limit: int | None) -> Iterator[str]:

@@ -3,7 +3,7 @@
 A person stays in charge of every decision: the advisor follows the model or overrides it, and
 an override must say why (a reason code from shared.governance.REASON_CODES and a comment).
 Each record keeps what the model said at that moment (decision, probability, threshold, version,
-which model answered) and who acted (the API key's name until sign-in exists), so a validator
+which model answered) and who acted (the API key's name and the signed-in advisor), so a validator
 can later measure how often, why and in which direction people depart from the model.
 
 Records go through the audit trail's writer (api/audit.py): same SQLite file, same group
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from api.audit import BUSY_TIMEOUT_MS, AuditLog, Write
 from api.errors import InvalidInput
+from api.identity import current_user
 from shared.contract import ErrorItem
 from shared.governance import (
     DecisionRecord,
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     threshold REAL NOT NULL,
     model_version TEXT NOT NULL,
     model TEXT NOT NULL,
-    caller TEXT NOT NULL
+    caller TEXT NOT NULL,
+    user TEXT
 );
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (time);
 """
@@ -64,6 +66,7 @@ COLUMNS = (
     "model_version",
     "model",
     "caller",
+    "user",
 )
 _INSERT = f"INSERT INTO decisions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
@@ -104,6 +107,7 @@ class DecisionLog:
         self.audit = audit
         self.path = audit.path
         audit.ensure_schema(_SCHEMA)
+        audit.add_columns("decisions", ("user",))  # files written before sign-in existed
 
     async def record(
         self,
@@ -132,6 +136,7 @@ class DecisionLog:
             model_version=model_version,
             model=model,
             caller=caller,
+            user=current_user(),
         )
         data = record.model_dump(mode="json")
         data["time"] = record.time.isoformat(timespec="microseconds")

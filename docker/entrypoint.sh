@@ -16,6 +16,17 @@ if [ -r "$keys_file" ]; then
     # The dashboard sends the secret part of the first "name:key" entry.
     SCORING_API_KEY=$(cut -d, -f1 "$keys_file" | cut -d: -f2-)
     export SCORING_API_KEY
+    if [ -z "${SCORING_TRUSTED_FRONTENDS:-}" ]; then
+      # ...so that key, and only it, may name the signed-in person to the API.
+      SCORING_TRUSTED_FRONTENDS=$(cut -d, -f1 "$keys_file" | cut -d: -f1)
+      export SCORING_TRUSTED_FRONTENDS
+    fi
+    if [ -z "${SCORING_API_KEY_SCOPES:-}" ]; then
+      # The dashboard's key scores, reads client files, records decisions and exports for
+      # the risk role; every other generated key keeps the default scopes.
+      SCORING_API_KEY_SCOPES="$(cut -d, -f1 "$keys_file" | cut -d: -f1):score+clients+audit"
+      export SCORING_API_KEY_SCOPES
+    fi
   fi
 fi
 exec "$@"

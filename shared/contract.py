@@ -871,3 +871,17 @@ class AuditRecord(_Model):
     decision: Decision
     threshold: float
     latency_ms: float
+    #: The signed-in person the dashboard spoke for (None: a machine caller, or before 1.1).
+    user: str | None = None
+
+
+class AccessRecord(_Model):
+    """One row of the client-access log: who opened which client's file, or exported what."""
+
+    id: int
+    time: datetime
+    caller: str
+    user: str | None
+    action: str
+    client_id: int | None
+    detail: str | None

@@ -201,8 +201,10 @@ class DecisionRecord(_Strict):
     model_version: str
     #: Which model answered ("refit" or "fold-<k>").
     model: str
-    #: The API key's name until sign-in exists.
+    #: The API key's name.
     caller: str
+    #: The signed-in advisor the dashboard spoke for (None: a machine caller, or older files).
+    user: str | None = None
 
 
 class OverrideCount(_Strict):

@@ -55,6 +55,38 @@ def parse_api_keys(text: str) -> dict[str, SecretStr]:
     return keys
 
 
+#: What an API key may do (docs/sign-in.md): score = predictions, explanations, what-if, model
+#: and feature views; clients = client search, files and decisions; audit = the audit trail,
+#: the client-access log and decision exports; admin = /metrics.
+API_SCOPES = ("score", "clients", "audit", "admin")
+
+
+def parse_scopes(text: str, where: str) -> frozenset[str]:
+    """"score+clients" or "score,clients" -> {"score", "clients"}; unknown names refused."""
+    names = {part.strip().lower() for part in re.split(r"[+,]", text) if part.strip()}
+    unknown = sorted(names - set(API_SCOPES))
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown scope(s) {', '.join(unknown)}; expected {', '.join(API_SCOPES)}"
+        )
+    return frozenset(names)
+
+
+def parse_key_scopes(text: str) -> dict[str, frozenset[str]]:
+    """"name:score+clients,name2:audit" -> {name: scopes}; errors name the entry."""
+    table: dict[str, frozenset[str]] = {}
+    for position, entry in enumerate(part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        name, sep, scopes = entry.partition(":")
+        if not sep or not _KEY_NAME.match(name.strip()):
+            raise ValueError(
+                f"SCORING_API_KEY_SCOPES entry #{position + 1}: expected 'key name:scope+scope'"
+            )
+        table[name.strip()] = parse_scopes(scopes, f"SCORING_API_KEY_SCOPES {name.strip()!r}")
+    return table
+
+
 class ApiSettings(BaseSettings):
     """Configuration of `scoring serve` (environment variables `SCORING_<FIELD>`)."""
 
@@ -94,6 +126,37 @@ class ApiSettings(BaseSettings):
     #: Live drift window (api/monitoring.py): the newest rows kept, and their largest age.
     monitoring_max_rows: int = Field(10_000, ge=100, le=1_000_000)
     monitoring_max_days: float = Field(30.0, gt=0, le=366)
+    #: "name:score+clients,name2:audit": each key's scopes (API_SCOPES). A key not listed has
+    #: SCORING_API_DEFAULT_SCOPES: every scope by default, as before scopes existed.
+    api_key_scopes: str = ""
+    api_default_scopes: str = ",".join(API_SCOPES)
+    #: Names of the keys allowed to name the signed-in person (X-Scoring-User): the dashboard.
+    #: The header from any other key is refused (403).
+    trusted_frontends: str = ""
+    #: SCORING_API_DOCS: serve /docs (Swagger UI from the image's own files, no CDN);
+    #: false turns it off. /redoc is never served (it would need a CDN).
+    api_docs: bool = True
+
+    @field_validator("api_key_scopes")
+    @classmethod
+    def _scopes_parse(cls, value: str) -> str:
+        parse_key_scopes(value)
+        return value
+
+    @field_validator("api_default_scopes")
+    @classmethod
+    def _default_scopes_parse(cls, value: str) -> str:
+        parse_scopes(value, "SCORING_API_DEFAULT_SCOPES")
+        return value
+
+    def scope_table(self) -> dict[str, frozenset[str]]:
+        return parse_key_scopes(self.api_key_scopes)
+
+    def default_scopes(self) -> frozenset[str]:
+        return parse_scopes(self.api_default_scopes, "SCORING_API_DEFAULT_SCOPES")
+
+    def trusted_frontend_names(self) -> frozenset[str]:
+        return frozenset(n.strip() for n in self.trusted_frontends.split(",") if n.strip())
 
     @field_validator("api_keys")
     @classmethod

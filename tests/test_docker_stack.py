@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -388,10 +390,24 @@ def test_stack_trains_serves_scales_and_tears_down(stack: Stack, docker: str) ->
     assert all(r["caller"] == name for r in audit)  # type: ignore[union-attr,index]
     run([docker, "rm", "-f", replica])
 
-    # The dashboard page, served by its own container and talking to the API over HTTP.
+    # The dashboard, served by its own container with sign-in on: its address leads to the
+    # sign-in page, and the first account the trainer made (secrets volume) signs in.
     with urllib.request.urlopen(f"{stack.dashboard_url}/", timeout=30) as response:
-        assert response.status == 200
-        assert "<html" in response.read().decode().lower()
+        assert response.status == 200 and "/login" in response.url
+        assert 'name="password"' in response.read().decode()
+    first = stack.compose(
+        "exec", "-T", "dashboard", "cat", "/var/lib/scoring/secrets/first_account"
+    )
+    account, password = first.stdout.split()
+    browser = requests.Session()
+    form = browser.get(f"{stack.dashboard_url}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    browser.post(
+        f"{stack.dashboard_url}/login",
+        data={"username": account, "password": password, "csrf_token": token},
+        timeout=30,
+    )
+    assert browser.get(f"{stack.dashboard_url}/_dash-layout", timeout=30).status_code == 200
 
     stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "20")
     label = f"label=com.docker.compose.project={stack.project}"

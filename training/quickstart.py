@@ -43,6 +43,8 @@ from training.progress import Progress
 
 #: Name under which a generated key is recorded in the audit trail.
 GENERATED_KEY_NAME = "quickstart"
+#: The generated key the dashboard sends (the trusted front-end).
+DASHBOARD_KEY_NAME = "dashboard"
 #: The dashboard account `make run` (re)creates, and the one the trainer job creates.
 QUICKSTART_ACCOUNT = "quickstart"
 FIRST_ACCOUNT = "admin"
@@ -202,11 +204,23 @@ def prepare(
 
 @dataclass(frozen=True)
 class Keys:
-    """The API's key table ("name:key,...") and the one key the dashboard sends."""
+    """The API's key table ("name:key,..."), the key the dashboard sends, and the key printed
+    for the person (a generated table holds one of each: the dashboard's is the only trusted
+    front-end, so the printed key cannot speak for a signed-in advisor)."""
 
     table: str
     dashboard_key: str
     generated: bool
+    #: Names of the keys that may forward the signed-in person (SCORING_TRUSTED_FRONTENDS).
+    trusted_frontends: str = ""
+    #: SCORING_API_KEY_SCOPES for the API child.
+    key_scopes: str = ""
+    #: The key shown to the person; the dashboard's when keys are configured.
+    shown_key: str = ""
+
+    @property
+    def printed_key(self) -> str:
+        return self.shown_key or self.dashboard_key
 
 
 def configured_keys(env_file: Path | None) -> Keys | None:
@@ -228,12 +242,31 @@ def configured_keys(env_file: Path | None) -> Keys | None:
         return None
     # The dashboard's own key when configured, else the first of the API's keys.
     key = dashboard.api_key.get_secret_value() or next(iter(table.values())).get_secret_value()
-    return Keys(api.api_keys.get_secret_value(), key, generated=False)
+    # Unless configured, the dashboard's key is the trusted front-end (it forwards the
+    # signed-in person; the API refuses that header from any other key).
+    dashboard_names = [name for name, value in table.items() if value.get_secret_value() == key]
+    trusted = api.trusted_frontends or ",".join(dashboard_names)
+    return Keys(
+        api.api_keys.get_secret_value(),
+        key,
+        generated=False,
+        trusted_frontends=trusted,
+        key_scopes=api.api_key_scopes,
+    )
 
 
 def generate_keys() -> Keys:
-    key = secrets.token_urlsafe(32)
-    return Keys(f"{GENERATED_KEY_NAME}:{key}", key, generated=True)
+    """Two keys: the dashboard's (trusted front-end; score, clients, audit) first, which the
+    containers' entrypoint gives the dashboard, and the person's (every scope)."""
+    dashboard, person = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    return Keys(
+        f"{DASHBOARD_KEY_NAME}:{dashboard},{GENERATED_KEY_NAME}:{person}",
+        dashboard,
+        generated=True,
+        trusted_frontends=DASHBOARD_KEY_NAME,
+        key_scopes=f"{DASHBOARD_KEY_NAME}:score+clients+audit",
+        shown_key=person,
+    )
 
 
 def write_key_file(path: Path, keys: Keys) -> None:
@@ -477,7 +510,11 @@ def serve(args: argparse.Namespace, keys: Keys, account: FirstAccount, stop: Sto
             str(args.audit_db),
         ),
         ready_url=f"{api_url}/ready",
-        environment={"SCORING_API_KEYS": keys.table},
+        environment={
+            "SCORING_API_KEYS": keys.table,
+            "SCORING_TRUSTED_FRONTENDS": keys.trusted_frontends,
+            "SCORING_API_KEY_SCOPES": keys.key_scopes,
+        },
     )
     dashboard = Child(
         "dashboard",
@@ -503,7 +540,7 @@ def serve(args: argparse.Namespace, keys: Keys, account: FirstAccount, stop: Sto
             "Prêt à dépenser is running:",
             f"  API        {api_url}   (OpenAPI docs: {api_url}/docs)",
             f"  Dashboard  {dashboard_url}",
-            f"  API key    {keys.dashboard_key}   (header X-API-Key; {origin})",
+            f"  API key    {keys.printed_key}   (header X-API-Key; {origin})",
             f"  Sign in    {account.name} / {account.password}   (dashboard administrator; "
             "a new password each run; more accounts: scoring users add NAME --role ROLE)",
             "Press Ctrl-C to stop both.",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
+from api.audit import access_write
 from api.client_info import client_info
 from api.dependencies import Caller, Service
 from api.errors import NotFound
@@ -36,7 +37,9 @@ async def list_clients(
 
 
 @router.get("/{client_id}", response_model=ClientInfo, responses=errors(*AUTH, 404, 422))
-async def get_client(client_id: ClientId, service: Service, _: Caller) -> ClientInfo:
+async def get_client(
+    client_id: ClientId, service: Service, caller: Caller, response: Response
+) -> ClientInfo:
     store = service.scorer.store
     position = store.position(client_id)
     if position is None:
@@ -44,4 +47,8 @@ async def get_client(client_id: ClientId, service: Service, _: Caller) -> Client
             f"unknown client {client_id}",
             [ErrorItem(field="client_id", value=client_id, message="no such client")],
         )
+    # The access log data protection asks for: who opened which client's file, and when;
+    # committed before the file is sent, like the audit trail.
+    await service.audit.write_async([access_write(caller, "client.open", int(client_id))])
+    response.headers["Cache-Control"] = "no-store"
     return client_info(client_id, store.raw_record(position))

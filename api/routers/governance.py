@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.audit import access_write
 from api.decisions import DecisionLog, as_csv, as_jsonl, read_decisions, summary
 from api.dependencies import Caller, Service, ServiceState
 from api.errors import NotFound, NotReady
@@ -185,10 +186,13 @@ async def record_decision(
 )
 async def export_decisions(
     service: Service,
-    _: Caller,
+    caller: Caller,
     format: Annotated[Literal["jsonl", "csv"], Query()] = "jsonl",
     since: Since = None,
 ) -> StreamingResponse:
+    # Every export is itself recorded (who, when, which filter), before it starts.
+    detail = f"format={format} since={since.isoformat() if since else ''}"
+    await service.audit.write_async([access_write(caller, "export.decisions", detail=detail)])
     records = read_decisions(_decisions(service).path, since=since)
     if format == "csv":
         return StreamingResponse(as_csv(records), media_type="text/csv")

@@ -10,6 +10,7 @@ from dash import dcc, html
 from dashboard.api_client import ApiError
 from dashboard.i18n import translate
 from dashboard.layout.palette import FONT, SEPARATORS
+from dashboard.layout.plot_text import as_text
 
 
 def base_layout(figure: go.Figure, language: str, height: int = 320) -> go.Figure:
@@ -38,7 +39,8 @@ def chart(chart_id: str, figure: go.Figure, summary: str) -> html.Div:
             html.Div(
                 dcc.Graph(
                     id=chart_id,
-                    figure=figure,
+                    # Data is text, never markup (dashboard/layout/plot_text.py).
+                    figure=as_text(figure),
                     config={"displayModeBar": False, "responsive": True},
                     responsive=True,
                 ),

@@ -521,6 +521,8 @@ def _check_table(file: TableFile, report: TableReport, ids: dict[str, pl.Series]
     ]
     if table.name == "application_train":
         aggregates.append((~pl.col(TARGET).is_in([0, 1])).sum().alias("__bad_target"))
+    text_columns = [c.name for c in table.columns if c.kind is Kind.TEXT]
+    aggregates += [_markup(c).sum().alias(f"__markup_{c}") for c in text_columns]
     for column, _, known in references:
         orphan = pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode())
         aggregates += [
@@ -559,6 +561,9 @@ def _check_table(file: TableFile, report: TableReport, ids: dict[str, pl.Series]
         report.errors.append(_duplicate_problem(file, lazy, key))
     if stats.get("__bad_target"):
         report.errors.append(_bad_target_problem(file, lazy))
+    for column in text_columns:
+        if stats[f"__markup_{column}"]:
+            report.warnings.append(_markup_problem(file, lazy, column, stats[f"__markup_{column}"]))
     for column, label, _ in references:
         rows = stats[f"__orphan_rows_{column}"]
         if rows:
@@ -601,6 +606,24 @@ def _first_row_where(file: TableFile, lazy: pl.LazyFrame, condition: pl.Expr) ->
         .head(1)
         .collect(engine="streaming")
         .row(0, named=True)
+    )
+
+
+def _markup(column: str) -> pl.Expr:
+    """Values that look like HTML markup (a tag or an entity such as &lt;)."""
+    return pl.col(column).str.contains(r"<[A-Za-z/!]|&[A-Za-z#][A-Za-z0-9]*;").fill_null(False)
+
+
+def _markup_problem(file: TableFile, lazy: pl.LazyFrame, column: str, rows: int) -> Problem:
+    """A warning, not an error: the dashboard shows such values as plain text (escaped before
+    any chart sees them), but markup in a category is unexpected and worth a look."""
+    row = _first_row_where(file, lazy, _markup(column))
+    return Problem(
+        f"{rows:,} value(s) look like HTML markup; they are shown as plain text, never interpreted",
+        file=file.display,
+        column=column,
+        example=f"{_where(file, row[_ROW])}: {row[column]!r}"[:160],
+        expected="plain category text without tags",
     )
 
 
