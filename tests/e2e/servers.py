@@ -93,7 +93,12 @@ def start_api(model_dir: Path, port: int, workdir: Path) -> subprocess.Popen[byt
             "--audit-db",
             str(workdir / f"audit-{port}.sqlite"),
         ],
-        {"SCORING_API_KEYS": f"dashboard:{API_KEY}", "SCORING_LOG_LEVEL": "warning"},
+        {
+            "SCORING_API_KEYS": f"dashboard:{API_KEY}",
+            # The dashboard forwards the signed-in person: its key must be trusted for that.
+            "SCORING_TRUSTED_FRONTENDS": "dashboard",
+            "SCORING_LOG_LEVEL": "warning",
+        },
         workdir / f"api-{port}.log",
     )
 
