@@ -162,6 +162,26 @@ class ApiClient:
             )
         return response
 
+    def export(self, path: str, params: dict[str, Any]) -> requests.Response:
+        """A streamed export (CSV) for the dashboard to pass on; the caller closes it."""
+        headers = {**self._headers, **self._identity()} if self._identity else self._headers
+        try:
+            response = self._session.get(
+                f"{self.base_url}{path}",
+                params=params,
+                headers={**headers, "Accept": "text/csv"},
+                timeout=self.timeout,
+                stream=True,
+            )
+        except requests.Timeout as error:
+            raise ApiError(ApiErrorKind.TIMEOUT) from error
+        except requests.RequestException as error:
+            raise ApiError(ApiErrorKind.UNREACHABLE) from error
+        if response.status_code >= 400:
+            response.close()
+            raise ApiError(_kind_for_status(response.status_code), response.status_code)
+        return response
+
     # ------------------------------------------------------------------ endpoints
 
     def ready(self) -> Readiness:

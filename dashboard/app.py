@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dash import Dash
 
+from dashboard import exports
 from dashboard.api_client import ApiClient
 from dashboard.auth.current import forwarded_identity
 from dashboard.auth.guard import Authenticator
@@ -92,5 +93,6 @@ def create_app(
         governance_page.register(app, api)
     with auth.callbacks_need(app, Permission.DECISIONS):
         final_decision.register(app, api)
+    exports.register(app.server, api)
     auth.install(app)
     return app

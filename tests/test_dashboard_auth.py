@@ -465,3 +465,42 @@ def test_scoring_users_add_list_remove_and_the_account_signs_in(tmp_path: Path) 
     assert again.returncode == 2 and "no account 'dana'" in again.stderr
     bad = scoring_users("add", "fay", "--role", "boss", "--file", users)
     assert bad.returncode == 2 and "expected one of advisor, risk, admin" in bad.stderr
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def test_exports_stream_from_the_api_for_the_risk_role_only() -> None:
+    import responses
+
+    client = make_app().server.test_client()
+    sign_in(client, Role.ADVISOR)
+    assert client.get("/exports/audit.csv").status_code == 403
+    risk = make_app().server.test_client()
+    sign_in(risk, Role.RISK)
+    assert "/exports/access.csv" in home_for(Role.RISK)  # linked on the risk role's home
+    assert "/exports/" not in home_for(Role.ADVISOR)
+    with responses.RequestsMock() as mocked:
+        mocked.get(f"{API}/v1/audit/access", body="id,time,caller,user\n1,t,dashboard,alice\n")
+        answer = risk.get("/exports/access.csv")
+        assert answer.status_code == 200
+        assert answer.get_data(as_text=True).endswith("1,t,dashboard,alice\n")
+        assert answer.headers["Content-Disposition"].startswith('attachment; filename="access-')
+        sent = mocked.calls[0].request
+        assert sent.headers["X-Scoring-User"] == NAMES[Role.RISK]
+        assert sent.headers["X-Scoring-Roles"] == "risk"
+        assert "format=csv" in sent.url
+    assert risk.get("/exports/secrets.csv").status_code == 404
+
+
+def home_for(role: Role) -> str:
+    """The home page's content as the router renders it for a signed-in `role`."""
+    from flask import g
+
+    from dashboard.auth.sessions import SessionStore
+    from dashboard.layout.pages import home_page
+
+    app = make_app()
+    with app.server.test_request_context("/"):
+        g.scoring_session = SessionStore(60).create("someone", (role,))
+        return json.dumps(home_page("en"), default=lambda c: c.to_plotly_json())

@@ -48,6 +48,8 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 PUBLIC_PATHS = frozenset({LOGIN_PATH, OIDC_START_PATH, OIDC_CALLBACK_PATH, "/_favicon.ico"})
 #: Asked for by browsers on their own: not found, rather than a redirect to the sign-in page.
 BROWSER_PROBES = frozenset({"/favicon.ico", "/apple-touch-icon.png", "/robots.txt"})
+#: Files streamed from the API (dashboard/exports.py): the exports permission only.
+EXPORTS_PREFIX = "/exports/"
 #: The cookie name Dash's renderer reads to send X-CSRFToken with every callback.
 DASH_CSRF_COOKIE = "_csrf_token"
 DASH_CSRF_HEADER = "X-CSRFToken"
@@ -239,6 +241,9 @@ class Authenticator:
             rule = self.callbacks.rule(body.get("output") if isinstance(body, dict) else None)
             if rule is _NO_RULE or not allows(session.roles, rule):  # type: ignore[arg-type]
                 return {"error": "this callback is not allowed for your role"}, 403
+        elif path.startswith(EXPORTS_PREFIX):
+            if not allows(session.roles, Permission.EXPORTS):
+                return Response("exports are for the risk role", status=403, mimetype="text/plain")
         elif not path.startswith("/_dash-"):
             route = parse_route(path, request.query_string.decode("latin-1"))
             g.scoring_forbidden = not may_see_page(session.roles, route.page)

@@ -46,6 +46,11 @@ FR: dict[str, str] = {
     "title.forbidden": "Page réservée — Prêt à dépenser",
     "home.staff.heading": "Accueil",
     "home.staff.intro": "Les pages ouvertes à votre rôle :",
+    "exports.heading": "Exports (CSV)",
+    "exports.intro": "Chaque export est lui-même enregistré (qui, quand, quel fichier).",
+    "exports.audit": "Journal d'audit : chaque score et explication servis",
+    "exports.access": "Journal des accès : qui a ouvert quel dossier client",
+    "exports.decisions": "Décisions finales des conseillers",
 }
 
 EN: dict[str, str] = {
@@ -82,4 +87,9 @@ EN: dict[str, str] = {
     "title.forbidden": "Restricted page — Prêt à dépenser",
     "home.staff.heading": "Home",
     "home.staff.intro": "The pages open to your role:",
+    "exports.heading": "Exports (CSV)",
+    "exports.intro": "Every export is itself recorded (who, when, which file).",
+    "exports.audit": "Audit trail: every score and explanation served",
+    "exports.access": "Access log: who opened which client's file",
+    "exports.decisions": "Advisors' final decisions",
 }

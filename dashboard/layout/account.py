@@ -10,7 +10,13 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard.auth.current import current_may_see, current_roles, current_session
+from dashboard.auth.current import (
+    current_allows,
+    current_may_see,
+    current_roles,
+    current_session,
+)
+from dashboard.auth.roles import Permission
 from dashboard.i18n import translate
 
 
@@ -74,7 +80,24 @@ def staff_links(language: str) -> list[Any]:
         )
         if current_may_see(page)
     ]
-    return [html.Ul(links, className="staff-links")] if links else []
+    shown: list[Any] = [html.Ul(links, className="staff-links")] if links else []
+    if current_allows(Permission.EXPORTS):
+        shown += [
+            html.H2(translate("exports.heading", language)),
+            html.P(translate("exports.intro", language)),
+            html.Ul(
+                [
+                    html.Li(html.A(translate(f"exports.{name}", language), href=href, download=""))
+                    for name, href in (
+                        ("audit", "/exports/audit.csv"),
+                        ("access", "/exports/access.csv"),
+                        ("decisions", "/exports/decisions.csv"),
+                    )
+                ],
+                className="export-links",
+            ),
+        ]
+    return shown
 
 
 def staff_home_page(language: str) -> list[Any]:
