@@ -31,7 +31,7 @@ from api.identity import Policy
 from api.metrics import Metrics, ServiceMiddleware
 from api.monitoring import open_monitor
 from api.rate_limit import KeyLimiter
-from api.routers import audit, clients, features, governance, health, model, scoring
+from api.routers import audit, clients, features, governance, health, model, scoring, summary
 from api.scorer import Scorer
 from api.security import KeyChecker
 from api.web_security import SecurityHeaders, install_docs
@@ -115,7 +115,7 @@ def create_app(
         max_in_flight=settings.max_in_flight_per_key,
     )
     install_error_handlers(app)
-    for router in (health, model, clients, scoring, features, audit, governance):
+    for router in (health, model, clients, summary, scoring, features, audit, governance):
         app.include_router(router.router)
     document_admission(app)
     install_docs(app, enabled=settings.api_docs)

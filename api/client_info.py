@@ -2,7 +2,8 @@
 
 The raw fields come from the client store exactly as the application file wrote them; this module
 turns the handful an advisor talks about into readable values (age from DAYS_BIRTH, employment
-length with the pensioners' 365243 sentinel as "none", term = credit / annuity). Category
+length with the pensioners' 365243 sentinel as "none", the term in whole months as
+shared/loan_terms.py infers it from the amount and the instalment). Category
 values stay as the source text in `value` and `profile` (what the data says, for programs) and
 are worded per language in the displays, French from shared/category_labels.py.
 """
@@ -14,6 +15,7 @@ import math
 from api.formatting import DAYS_PER_YEAR, format_value
 from shared.category_labels import level_label
 from shared.contract import ClientField, ClientInfo, ClientProfile
+from shared.loan_terms import LoanTerms
 from shared.tables import DAYS_SENTINEL
 
 SOURCE = "application_train"
@@ -76,13 +78,14 @@ def profile_from(record: dict[str, object]) -> ClientProfile:
     )
     credit, annuity = _number(record.get("AMT_CREDIT")), _number(record.get("AMT_ANNUITY"))
     children = _number(record.get("CNT_CHILDREN"))
+    terms = LoanTerms.of_application(credit, annuity)
     return ClientProfile(
         age_years=round(-days_birth / DAYS_PER_YEAR, 1) if days_birth is not None else None,
         gender=_text(record.get("CODE_GENDER")),
         income=_number(record.get("AMT_INCOME_TOTAL")),
         credit_amount=credit,
         annuity=annuity,
-        term_months=round(credit / annuity, 1) if credit and annuity else None,
+        term_months=float(terms.term_months) if terms is not None else None,
         goods_price=_number(record.get("AMT_GOODS_PRICE")),
         employment_years=round(employed, 1) if employed is not None else None,
         family_status=_text(record.get("NAME_FAMILY_STATUS")),

@@ -103,5 +103,5 @@ def format_value(
 
 
 def percent(share: float, language: str) -> str:
-    """An integer percentage with the French narrow space: "80 %" / "80 %"."""
-    return f"{round(share):d}{NNBSP}%" if language == "fr" else f"{round(share):d} %"
+    """An integer percentage: "80 %" with the French narrow no-break space, "80%" in English."""
+    return f"{round(share):d}{NNBSP}%" if language == "fr" else f"{round(share):d}%"

@@ -4,7 +4,10 @@ A SHAP contribution says how much a feature moved this client's score; on its ow
 nothing to a client. A reason names the factor in words, gives the client's value, and places it
 in the population ("lower than that of 80 % of clients", from the training percentiles stored in
 reference.json), then says which way it moved the estimated risk. French sentences avoid gender
-agreement with the (unknown) gender of the label's noun by agreeing with "valeur" instead.
+agreement with the (unknown) gender of the label's noun by agreeing with "valeur" instead; each
+language writes its own numbers ("80 %" with a narrow no-break space in French, "80%" in
+English). A value that cannot be compared (a flag, a category, an unknown) reads as
+"Label: value" in both languages.
 """
 
 from __future__ import annotations
@@ -96,13 +99,15 @@ def sentences(
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return (
             f"{text.label_fr}{NBSP}: valeur inconnue{NNBSP}; {effect_fr}.",
-            f"Your {label_en} is unknown; {effect_en}.",
+            f"{text.label_en}: unknown; {effect_en}.",
         )
     shown_fr, shown_en = text.display(value, "fr"), text.display(value, "en")
     if share is None:
+        # "Document 3 provided: no", "Contract type: Revolving loans": the label and the value
+        # (a flag or a category) read as a fact; "Your document 3 provided (no)" did not.
         return (
             f"{text.label_fr}{NBSP}: {shown_fr}{NNBSP}; {effect_fr}.",
-            f"Your {label_en} ({shown_en}); {effect_en}.",
+            f"{text.label_en}: {shown_en}; {effect_en}.",
         )
     if abs(share - 50) <= _MEDIAN_BAND:
         compare_fr = "est proche de la valeur médiane des clients"

@@ -352,6 +352,26 @@ class Scorer:
             texts[i] = self.text(int(i))
         return top_reasons(texts, values, contributions)
 
+    def points_scale(self, base: float, raw: float, probability: float) -> tuple[float, float]:
+        """The probability at the base value and the factor turning log-odds contributions into
+        probability: (probability - base probability) / (raw - base).
+
+        Proportional scaling rather than a sequential path: every contribution keeps its sign
+        and its share of the total, the bars of the waterfall and of the business groups add up
+        to the same probability difference (the conversion is linear, so a group is the sum of
+        its features), and it does not depend on the order of the bars. It is exact: the
+        converted contributions sum to probability - base probability. When raw equals base
+        (nothing to share) the factor is the slope of the probability there, so tiny
+        contributions stay tiny instead of dividing zero by zero.
+        """
+        base_probability = float(self.probabilities(np.array([base]))[0])
+        span = raw - base
+        if abs(span) > 1e-9:
+            return base_probability, (probability - base_probability) / span
+        step = 1e-4
+        around = self.probabilities(np.array([base - step, base + step]))
+        return base_probability, float(around[1] - around[0]) / (2 * step)
+
     def explanation(
         self,
         scored: Scored,
@@ -360,6 +380,8 @@ class Scorer:
         max_features: int | None,
     ) -> Explanation:
         shap, base = contributions[:-1], float(contributions[-1])
+        raw_output = float(shap.sum() + base)
+        base_probability, factor = self.points_scale(base, raw_output, scored.probability)
         nonzero = np.flatnonzero(shap)
         ordered = nonzero[np.argsort(-np.abs(shap[nonzero]), kind="stable")]
         listed = ordered if max_features is None else ordered[:max_features]
@@ -380,6 +402,7 @@ class Scorer:
                     display_fr=text.display(value_or_none, "fr"),
                     display_en=text.display(value_or_none, "en"),
                     contribution=float(shap[i]),
+                    probability_points=factor * float(shap[i]),
                 )
             )
         per_group = np.bincount(self.group_of, weights=shap, minlength=len(self.group_names))
@@ -392,15 +415,19 @@ class Scorer:
                     label_fr=label_fr,
                     label_en=label_en,
                     contribution=float(per_group[g]),
+                    probability_points=factor * float(per_group[g]),
                 )
             )
         prediction = self.prediction(scored)
         return Explanation(
             **prediction.model_dump(),
             base_value=base,
-            raw_output=float(shap.sum() + base),
+            raw_output=raw_output,
+            base_probability=base_probability,
+            points_per_log_odds=factor,
             contributions=items,
             other_contribution=other,
+            other_points=factor * other,
             groups=groups,
             reasons=self.reasons(values, shap),
         )

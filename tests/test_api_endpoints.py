@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app, load_service
 from api.dependencies import ServiceState
 from shared.bundle import RAW_PREFIX, load_bundle
+from shared.loan_terms import LoanTerms
 from shared.settings import ApiSettings
 
 KEY = "test-key-0123456789"
@@ -285,9 +286,10 @@ def test_client_card_is_read_from_the_raw_application(
     assert profile["age_years"] == pytest.approx(-row[RAW_PREFIX + "DAYS_BIRTH"] / 365.25, abs=0.05)
     assert profile["credit_amount"] == row[RAW_PREFIX + "AMT_CREDIT"]
     assert profile["contract_type"] == row[RAW_PREFIX + "NAME_CONTRACT_TYPE"]
-    assert profile["term_months"] == pytest.approx(
-        row[RAW_PREFIX + "AMT_CREDIT"] / row[RAW_PREFIX + "AMT_ANNUITY"], abs=0.05
-    )
+    # whole months: the shortest standard term the instalment fits (shared/loan_terms.py)
+    credit, annuity = row[RAW_PREFIX + "AMT_CREDIT"], row[RAW_PREFIX + "AMT_ANNUITY"]
+    assert profile["term_months"] == LoanTerms.of_application(credit, annuity).term_months
+    assert profile["term_months"] >= credit / annuity
     by_name = {f["name"]: f for f in body["fields"]}
     assert (
         by_name["credit_amount"]["unit"] == "EUR" and "€" in by_name["credit_amount"]["display_fr"]
@@ -667,7 +669,8 @@ def test_explain_lists_top_contributions_and_reasons(
     )
     assert ups == pytest.approx(positives[: len(ups)])
     for reason in reasons["raises"] + reasons["lowers"]:
-        assert reason["sentence_en"].startswith("Your ")
+        assert reason["sentence_en"].startswith(("Your ", reason["label_en"] + ": "))
+        assert " %" not in reason["sentence_en"]  # English writes 80%, not the French 80 %
         assert reason["sentence_fr"].startswith(reason["label_fr"])
         if reason["value"] is not None:
             assert reason["display_en"] in reason["sentence_en"]
@@ -825,7 +828,7 @@ def test_what_if_changes_the_score_and_reports_reasons(
     client_id = train_ids(store)[16]
     row = store.filter(pl.col("SK_ID_CURR") == client_id).row(0, named=True)
     credit = row[RAW_PREFIX + "AMT_CREDIT"]
-    changes = {"AMT_CREDIT": credit * 3, "TERM_MONTHS": 12}
+    changes = {"AMT_CREDIT": round(credit * 0.6), "TERM_MONTHS": 12}
     body = client.post(
         "/v1/what-if", json={"client_id": client_id, "changes": changes}, headers=HEADERS
     ).json()
@@ -839,8 +842,10 @@ def test_what_if_changes_the_score_and_reports_reasons(
         body["after"]["probability"] - body["before"]["probability"]
     )
     applied = {c["field"]: c for c in body["changes"]}
-    assert applied["AMT_CREDIT"]["after"] == credit * 3
-    assert applied["AMT_ANNUITY"]["after"] == pytest.approx(credit * 3 / 12)
+    assert applied["AMT_CREDIT"]["after"] == round(credit * 0.6)
+    # the instalment of 12 months at the client's product rate (shared/loan_terms.py)
+    terms = LoanTerms.of_application(credit, row[RAW_PREFIX + "AMT_ANNUITY"])
+    assert applied["AMT_ANNUITY"]["after"] == terms.instalment(round(credit * 0.6), 12)
     statuses = {c["status"] for c in body["reason_changes"]}
     assert statuses <= {"new", "gone", "kept"} and body["reason_changes"]
 
@@ -866,11 +871,14 @@ def test_what_if_refusals(client: TestClient, store: pl.DataFrame) -> None:
         client.post("/v1/what-if", json=identity, headers=HEADERS), 422, "validation_error"
     )
     assert error["details"][0]["field"] == "changes.DAYS_BIRTH"
-    huge = {"client_id": client_id, "changes": {"AMT_CREDIT": 2e7}}
+    credit = store.row(0, named=True)[RAW_PREFIX + "AMT_CREDIT"]
+    more = {"client_id": client_id, "changes": {"AMT_CREDIT": credit + 1}}
     error = assert_error(
-        client.post("/v1/what-if", json=huge, headers=HEADERS), 422, "validation_error"
+        client.post("/v1/what-if", json=more, headers=HEADERS), 422, "validation_error"
     )
-    assert error["details"][0]["value"] == 2e7 and "10000000" in error["details"][0]["expected"]
+    # client-relative bounds: never more than requested
+    assert error["details"][0]["value"] == credit + 1
+    assert error["details"][0]["expected"].endswith(f"<= {credit:.0f}")
     unknown = {"client_id": 1, "changes": {"AMT_CREDIT": 1000}}
     assert_error(client.post("/v1/what-if", json=unknown, headers=HEADERS), 404, "not_found")
     fields = client.get(f"/v1/what-if/fields?client_id={client_id}", headers=HEADERS).json()

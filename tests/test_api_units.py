@@ -17,7 +17,7 @@ from api.reasons import FeatureText, comparable_percentile, percentile_of, top_r
 from api.scorer import FeatureRows, french_levels
 from api.security import KeyChecker
 from api.served_models import load_models, model_of_row
-from api.what_if import validate_changes
+from api.what_if import ClientLoan, validate_changes
 from shared.bundle import (
     MODEL_FILE,
     BundleError,
@@ -102,7 +102,7 @@ def test_reason_sentences_read_like_the_issue_example() -> None:
     assert reasons.lowers == []
     assert reason.percentile == pytest.approx(20)
     assert reason.sentence_en == (
-        "Your external score 2 (0.26) is lower than that of 80 % of clients; "
+        "Your external score 2 (0.26) is lower than that of 80% of clients; "
         "this raises the estimated risk."
     )
     assert reason.sentence_fr == (
@@ -122,11 +122,11 @@ def test_missing_and_categorical_values_get_sentences_without_comparison() -> No
     )
     reasons = top_reasons([contract, text()], np.array([1.0, np.nan]), np.array([-0.2, 0.1]))
     assert reasons.lowers[0].sentence_en == (
-        "Your contract type (Revolving loans); this lowers the estimated risk."
+        "Contract type: Revolving loans; this lowers the estimated risk."
     )
     assert reasons.lowers[0].percentile is None
     assert reasons.raises[0].sentence_en == (
-        "Your external score 2 is unknown; this raises the estimated risk."
+        "External score 2: unknown; this raises the estimated risk."
     )
 
 
@@ -214,28 +214,48 @@ def test_score_request_needs_exactly_one_input() -> None:
             ScoreRequest.model_validate(body)
 
 
+#: A request of 240,000 EUR repaid by 10,000 a month: 24 months at a zero rate.
+LOAN = ClientLoan.of(
+    {"AMT_CREDIT": 240_000.0, "AMT_ANNUITY": 10_000.0, "AMT_GOODS_PRICE": 200_000.0}
+)
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
         ({"DAYS_BIRTH": -12000.0}, "changes.DAYS_BIRTH"),
         ({"CODE_GENDER": 1.0}, "changes.CODE_GENDER"),
+        ({"AMT_INCOME_TOTAL": 1e6}, "changes.AMT_INCOME_TOTAL"),
         ({"AMT_CREDIT": 0.0}, "changes.AMT_CREDIT"),
-        ({"AMT_CREDIT": 10_000_001.0}, "changes.AMT_CREDIT"),
+        ({"AMT_CREDIT": 71_999.0}, "changes.AMT_CREDIT"),  # below 30 % of the request
+        ({"AMT_CREDIT": 240_001.0}, "changes.AMT_CREDIT"),  # more than requested
         ({"AMT_CREDIT": float("nan")}, "changes.AMT_CREDIT"),
+        ({"TERM_MONTHS": 24.5}, "changes.TERM_MONTHS"),  # whole months only
+        ({"TERM_MONTHS": 61.0}, "changes.TERM_MONTHS"),  # beyond the product's limits
+        ({"AMT_GOODS_PRICE": 200_001.0}, "changes.AMT_GOODS_PRICE"),
         ({"NOT_A_FIELD": 1.0}, "changes.NOT_A_FIELD"),
-        ({"TERM_MONTHS": 24.0, "AMT_ANNUITY": 1000.0}, "changes.TERM_MONTHS"),
+        ({"TERM_MONTHS": 24.0, "AMT_ANNUITY": 5000.0}, "changes.TERM_MONTHS"),
     ],
 )
 def test_what_if_refuses_identity_and_implausible_changes(
     changes: dict[str, float], field: str
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
-        validate_changes(changes)
+        validate_changes(changes, LOAN)
     assert caught.value.details[0].field == field
 
 
-def test_what_if_accepts_plausible_changes() -> None:
-    validate_changes({"AMT_CREDIT": 10_000_000.0, "TERM_MONTHS": 36.0, "AMT_INCOME_TOTAL": 1.0})
+def test_what_if_accepts_changes_within_the_clients_bounds() -> None:
+    validate_changes({"AMT_CREDIT": 72_000.0, "TERM_MONTHS": 60.0}, LOAN)
+    validate_changes({"AMT_CREDIT": 240_000.0, "AMT_GOODS_PRICE": 60_000.0}, LOAN)
+    validate_changes({"TERM_MONTHS": 6.0}, LOAN)
+
+
+def test_what_if_refuses_goods_price_when_the_file_has_none() -> None:
+    loan = ClientLoan.of({"AMT_CREDIT": 240_000.0, "AMT_ANNUITY": 10_000.0})
+    with pytest.raises(InvalidInput) as caught:
+        validate_changes({"AMT_GOODS_PRICE": 100_000.0}, loan)
+    assert "goods price" in caught.value.message
 
 
 def test_profile_reads_the_application_like_an_advisor() -> None:

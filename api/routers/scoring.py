@@ -18,6 +18,7 @@ from api.audit import Entry
 from api.dependencies import Caller, Scoring, Service, ServiceState
 from api.errors import PayloadTooLarge
 from api.monitoring import observe
+from api.recourse import recourse
 from api.routers import AUTH, ClientQuery, errors, json_response
 from api.scorer import FeatureRows, Scored, Scorer, payload_digest
 from api.what_if import fields_for, what_if
@@ -28,6 +29,8 @@ from shared.contract import (
     ExplanationBatch,
     Prediction,
     PredictionBatch,
+    RecourseRequest,
+    RecourseResult,
     ScoreItem,
     ScoreRequest,
     WhatIfFields,
@@ -203,3 +206,25 @@ async def what_if_route(
     )
     await _record(request, service, "what-if", caller, [scored], started)
     return result
+
+
+@router.post(
+    "/recourse",
+    response_model=RecourseResult,
+    responses=errors(*AUTH, 404, 422),
+    summary="Up to three changes of the request's terms that would get it granted",
+)
+async def recourse_route(
+    body: RecourseRequest, request: Request, caller: Caller, service: Service
+) -> Response:
+    """Searches amount (30-100 % of the request), whole-month term and goods price only; each
+    option posted to /v1/what-if gives the same probability (api/recourse.py). The audit trail
+    records the decision on the request as it is."""
+    started = time.perf_counter()
+    result = await run_in_threadpool(recourse, service.scorer, body.client_id)
+    current = result.current
+    scored = Scored(
+        body.client_id, None, current.probability, current.decision, float("nan"), current.model
+    )
+    await _record(request, service, "recourse", caller, [scored], started)
+    return json_response(result)
