@@ -197,14 +197,21 @@ def _content_length(value: bytes | None) -> int | None:
 
 
 _KEY_RESPONSES: dict[int, dict[str, Any]] = {
-    400: {"description": "More than one X-API-Key header"},
+    400: {
+        "description": "More than one X-API-Key header, or a malformed X-Scoring-User / "
+        "X-Scoring-Roles header"
+    },
     401: {
         "description": "No API key",
         "headers": {
             "WWW-Authenticate": {"description": "The scheme: ApiKey", "schema": {"type": "string"}}
         },
     },
-    403: {"description": "Wrong API key"},
+    403: {
+        "description": "Wrong API key; a key without the scope this endpoint needs; "
+        "X-Scoring-User from a key that is not a trusted front-end; or a forwarded person "
+        "without the role (docs/sign-in.md)"
+    },
     429: {
         "description": "Over this API key's rate or concurrency limit",
         "headers": {
