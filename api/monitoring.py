@@ -1,11 +1,12 @@
 """Live drift monitoring: the feature rows of recently scored applicants, against training.
 
 Each applicant the API scores (predict, explain) leaves its feature row (float32, model order)
-and calibrated probability in the `monitored` table of the audit database. The table is bounded
-in size (`max_rows`, the newest kept) and in time (`max_days`), pruned as rows arrive, and
-survives restarts because it is SQLite on disk. Rows are queued to the audit writer without
-waiting for their commit: they are statistics nobody was promised, and the hot path must not
-wait for them. `report()` puts the window's rows into the bundle's reference bins
+and calibrated probability in the `monitored` table of the audit database; the window counts
+each distinct applicant once (its newest row: the same feature row is the same applicant). The
+table is bounded in size (`max_rows`, the newest kept) and in time (`max_days`), pruned as rows
+arrive, and survives restarts because it is SQLite on disk. Rows are queued to the audit
+writer without waiting for their commit: they are statistics nobody was promised, and the hot
+path must not wait for them. `report()` puts the window's rows into the bundle's reference bins
 (shared/drift.py), so it answers exactly the shape `scoring monitor` prints.
 
 Only rows scored by the bundle in service count: another version's features may differ.
@@ -13,6 +14,7 @@ Only rows scored by the bundle in service count: another version's features may 
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,11 +41,22 @@ CREATE TABLE IF NOT EXISTS monitored (
     time TEXT NOT NULL,
     model_version TEXT NOT NULL,
     probability REAL NOT NULL,
-    features BLOB NOT NULL
+    features BLOB NOT NULL,
+    digest TEXT
 );
 CREATE INDEX IF NOT EXISTS monitored_time ON monitored (time);
 """
-_INSERT = "INSERT INTO monitored (time, model_version, probability, features) VALUES (?, ?, ?, ?)"
+_INSERT = (
+    "INSERT INTO monitored (time, model_version, probability, features, digest) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+#: The newest row of each distinct applicant (same feature row = same applicant: a client page
+#: asks /predict and /explain, an advisor reopens a file); rows without a digest count alone.
+_WINDOW = (
+    "SELECT time, probability, features FROM monitored WHERE id IN ("
+    "SELECT MAX(id) FROM monitored WHERE model_version = ? AND time >= ? "
+    "GROUP BY COALESCE(digest, id)) ORDER BY id DESC LIMIT ?"
+)
 _PRUNE_COUNT = (
     "DELETE FROM monitored WHERE id <= (SELECT MAX(id) FROM monitored) - ?",
     "DELETE FROM monitored WHERE time < ?",
@@ -61,6 +74,21 @@ class Window:
     values: np.ndarray
     probabilities: np.ndarray
     times: list[str]
+
+
+def _add_digest_column(audit: AuditLog) -> None:
+    """A table created before rows had a digest gets the column (older rows stay NULL)."""
+    connection = sqlite3.connect(audit.path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(monitored)")}
+    finally:
+        connection.close()
+    if "digest" not in columns:
+        try:
+            audit.ensure_schema("ALTER TABLE monitored ADD COLUMN digest TEXT;")
+        except sqlite3.OperationalError as error:  # another worker added it meanwhile
+            if "duplicate column" not in str(error):
+                raise
 
 
 def _iso(moment: datetime) -> str:
@@ -87,6 +115,7 @@ class LiveMonitor:
         self.max_age = timedelta(days=max_days)
         self._batches = 0
         audit.ensure_schema(_SCHEMA)
+        _add_digest_column(audit)
 
     def observe(self, values: np.ndarray, probabilities: Sequence[float]) -> None:
         """Queues the scored rows (n, features) for the next commit; never waits."""
@@ -95,9 +124,11 @@ class LiveMonitor:
         matrix = np.asarray(values, dtype=np.float32)
         if matrix.ndim != 2 or matrix.shape[1] != len(self.feature_names):
             return  # not rows of this model (cannot happen through the scoring routes)
-        rows = [
-            (self.model_version, float(p), matrix[k].tobytes()) for k, p in enumerate(probabilities)
-        ]
+        rows = []
+        for k, p in enumerate(probabilities):
+            blob = matrix[k].tobytes()
+            digest = hashlib.blake2b(blob, digest_size=16).hexdigest()
+            rows.append((self.model_version, float(p), blob, digest))
         writes = [Write(_INSERT, rows, stamped=True)]
         self._batches += 1
         if self._batches % PRUNE_EVERY == 0:
@@ -123,9 +154,7 @@ class LiveMonitor:
         connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             found = connection.execute(
-                "SELECT time, probability, features FROM monitored WHERE model_version = ? "
-                "AND time >= ? ORDER BY id DESC LIMIT ?",
-                (self.model_version, _iso(start), self.max_rows),
+                _WINDOW, (self.model_version, _iso(start), self.max_rows)
             ).fetchall()
         finally:
             connection.close()

@@ -173,3 +173,46 @@ def test_live_window_is_bounded_in_rows_and_age(tmp_path: Path) -> None:
         assert kept == 100  # the file does not grow without bound either
     finally:
         audit.close()
+
+
+def test_an_applicant_scored_twice_counts_once(tmp_path: Path) -> None:
+    """A client page asks /predict then /explain; an advisor reopens a file: one applicant."""
+    reference, x, p = _reference()
+    audit = AuditLog(tmp_path / "audit.sqlite")
+    try:
+        monitor = LiveMonitor(audit, reference, NAMES, "v1")
+        monitor.observe(x[:100], p[:100])
+        monitor.observe(x[:100], p[:100])
+        monitor.observe(x[50:150], p[50:150])
+        _flush(audit)
+        window = monitor.window()
+        assert window.values.shape[0] == 150
+        assert len({row.tobytes() for row in window.values}) == 150
+    finally:
+        audit.close()
+
+
+def test_a_table_from_before_digests_gets_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE monitored (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, "
+            "model_version TEXT NOT NULL, probability REAL NOT NULL, features BLOB NOT NULL)"
+        )
+        old = np.zeros(2, dtype=np.float32).tobytes()
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        connection.execute(
+            "INSERT INTO monitored (time, model_version, probability, features) "
+            "VALUES (?, 'v1', 0.1, ?)",
+            (now, old),
+        )
+    reference, x, p = _reference()
+    audit = AuditLog(path)
+    try:
+        monitor = LiveMonitor(audit, reference, NAMES, "v1")
+        LiveMonitor(audit, reference, NAMES, "v1")  # a second worker: no duplicate column
+        monitor.observe(x[:10], p[:10])
+        _flush(audit)
+        assert monitor.window().values.shape[0] == 11  # the old row counts on its own
+    finally:
+        audit.close()
