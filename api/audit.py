@@ -1,11 +1,13 @@
 """The audit trail: every prediction and explanation served, committed before it is sent.
 
 A caller who received a decision must be able to find it later, even if the server was killed
-the next millisecond, so the record is committed before the response leaves: SQLite in WAL mode
-with synchronous=NORMAL makes a commit durable against a process kill (the WAL is in the OS page
-cache; only a power loss can drop the last transactions). Several workers or replicas on one
-host share the file: each process opens its own connection, and busy_timeout makes a writer wait
-for the lock instead of failing. Inputs are not stored: a known client is recorded by ID, a JSON
+the next millisecond, so the record is committed before the response leaves. The database is
+SQLite by default: WAL mode with synchronous=NORMAL makes a commit durable against a process kill
+(the WAL is in the OS page cache; only a power loss can drop the last transactions), and several
+workers or replicas on one host share the file (each process opens its own connection;
+busy_timeout makes a writer wait for the lock instead of failing). With SCORING_DATABASE_URL it
+is PostgreSQL, shared by replicas on several hosts; api/storage.py is the layer that tells the two
+apart, under the one writer here. Inputs are not stored: a known client is recorded by ID, a JSON
 applicant by the sha256 of its payload.
 """
 
@@ -24,6 +26,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from api.identity import current_user
+from api.storage import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS  # re-exported for the record kinds
+from api.storage import (
+    Database,
+    SqliteDatabase,
+    open_database,
+    sqlite_add_columns,
+    sqlite_connect,
+)
 from shared.contract import AccessRecord, AuditRecord
 
 log = logging.getLogger("api.audit")
@@ -72,9 +82,6 @@ COLUMNS = (
     "user",
 )
 ACCESS_COLUMNS = ("id", "time", "caller", "user", "action", "client_id", "detail")
-BUSY_TIMEOUT_MS = 10_000
-#: How often the background checkpointer copies the WAL back into the database file.
-CHECKPOINT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -94,28 +101,13 @@ class Entry:
     user: str | None = field(default_factory=current_user)
 
 
-def add_columns(connection: sqlite3.Connection, table: str, columns: Sequence[str]) -> None:
-    """ALTER TABLE ADD COLUMN for each missing column (another process may race: harmless)."""
-    present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-    for column in columns:
-        if column not in present:
-            try:
-                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
-            except sqlite3.OperationalError as error:
-                if "duplicate column" not in str(error):
-                    raise
+#: ALTER TABLE ADD COLUMN for each missing column of a SQLite file (races are harmless).
+add_columns = sqlite_add_columns
 
 
 def connect(path: Path, *, autocheckpoint: bool = True) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-    )
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = NORMAL")
-    if not autocheckpoint:
-        connection.execute("PRAGMA wal_autocheckpoint = 0")
+    """A SQLite audit file opened in WAL mode with its tables (tools and tests)."""
+    connection = sqlite_connect(path, autocheckpoint=autocheckpoint)
     connection.executescript(_SCHEMA)
     for table, columns in _ADDED_COLUMNS.items():
         add_columns(connection, table, columns)
@@ -183,63 +175,51 @@ _Waiter = tuple[list[Write], asyncio.AbstractEventLoop | None, "asyncio.Future[N
 
 
 class AuditLog:
-    """One connection per process, owned by one writer thread that commits in groups.
+    """One database per process, written by one writer thread that commits in groups.
 
     A commit's write to the WAL can block for a fraction of a millisecond on a busy disk; done
     on the event loop it would stall every other request. Requests instead hand their entries
     to the writer thread and await their commit: entries arriving while a commit runs are
     committed together in the next transaction (group commit), so under load one disk write
     serves many requests, and still no request is answered before its entries are committed.
+    The same holds on both databases (api/storage.py): only the commit itself differs.
 
-    SQLite's automatic checkpoint would run inside whichever commit crosses 1,000 WAL pages and
-    fsync the database file there, stalling every request queued behind that commit (it was the
-    source of a 100 ms p99 under load). The writer's connection therefore never checkpoints; a
-    second thread runs PASSIVE checkpoints on its own connection, which never block writers.
+    `target`: the SQLite file, a postgresql:// URL or an api.storage.Database
+    (api.storage.database_from_settings picks it from the settings).
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._connection = connect(self.path, autocheckpoint=False)
+    def __init__(self, target: Database | Path | str) -> None:
+        self.database = open_database(target)
+        #: The SQLite file (None on PostgreSQL).
+        self.path = self.database.path
+        self.database.open()
         self._queue: queue.SimpleQueue[_Waiter | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._writer = threading.Thread(target=self._write_loop, name="audit-writer", daemon=True)
-        self._checkpointer = threading.Thread(
-            target=self._checkpoint_loop, name="audit-checkpointer", daemon=True
-        )
-        self._writer.start()
-        self._checkpointer.start()
-
-    def _checkpoint_loop(self) -> None:
-        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            while not self._stopping.wait(CHECKPOINT_SECONDS):
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            connection.close()
+            self.database.ensure_schema(_SCHEMA)
+            for table, columns in _ADDED_COLUMNS.items():
+                self.database.add_columns(table, columns)
+        except BaseException:
+            self.database.close()
+            raise
+        self._writer = threading.Thread(target=self._write_loop, name="audit-writer", daemon=True)
+        self._writer.start()
 
     def _commit(self, writes: Sequence[Write]) -> None:
         now = datetime.now(UTC).isoformat(timespec="microseconds")
+        statements = [(w.sql, [(now, *r) for r in w.rows] if w.stamped else w.rows) for w in writes]
         with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                for write in writes:
-                    rows = [(now, *r) for r in write.rows] if write.stamped else write.rows
-                    self._connection.executemany(write.sql, rows)
-                self._connection.execute("COMMIT")
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
+            self.database.commit(statements)
 
     def add_columns(self, table: str, columns: Sequence[str]) -> None:
         """Columns a newer release added to another record kind's table (idempotent)."""
         with self._lock:
-            add_columns(self._connection, table, columns)
+            self.database.add_columns(table, columns)
 
     def ensure_schema(self, script: str) -> None:
-        """Creates the tables of another record kind in this file (idempotent)."""
+        """Creates the tables of another record kind in this database (idempotent)."""
         with self._lock:
-            self._connection.executescript(script)
+            self.database.ensure_schema(script)
 
     def write(self, writes: Sequence[Write]) -> None:
         """Commits `writes` (one transaction) from the calling thread."""
@@ -294,10 +274,8 @@ class AuditLog:
     def close(self) -> None:
         self._queue.put(None)
         self._writer.join(timeout=10)
-        self._stopping.set()
-        self._checkpointer.join(timeout=10)
         with self._lock:
-            self._connection.close()
+            self.database.close()
 
 
 def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
@@ -309,52 +287,52 @@ def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
         done.set_exception(error)
 
 
+def source_database(source: Database | AuditLog | Path | str) -> Database:
+    """The database to read: an AuditLog's, a Database, or a SQLite file by its path."""
+    if isinstance(source, AuditLog):
+        return source.database
+    if isinstance(source, Database):
+        return source
+    return SqliteDatabase(Path(source))
+
+
+def _select(
+    table: str, columns: Sequence[str], since: datetime | None, limit: int | None
+) -> tuple[str, list[object]]:
+    query = f"SELECT {', '.join(columns)} FROM {table}"
+    params: list[object] = []
+    if since is not None:
+        query += " WHERE time >= ?"
+        params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
+    query += " ORDER BY id"
+    if limit is not None:
+        query += " LIMIT ?"
+        params.append(limit)
+    return query, params
+
+
 def read_records(
-    path: Path, *, since: datetime | None = None, limit: int | None = None
+    source: Database | AuditLog | Path | str,
+    *,
+    since: datetime | None = None,
+    limit: int | None = None,
 ) -> Iterator[AuditRecord]:
-    """Records in id order, from a connection of their own (in WAL, readers never block writers)."""
-    if not Path(path).is_file():
-        return
-    # A streamed export advances this generator from whichever worker thread is free (and its
-    # first record is read before the response starts): one consumer at a time, any thread.
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    try:
-        query = f"SELECT {', '.join(COLUMNS)} FROM served"
-        params: list[object] = []
-        if since is not None:
-            query += " WHERE time >= ?"
-            params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
-        query += " ORDER BY id"
-        if limit is not None:
-            query += " LIMIT ?"
-            params.append(limit)
-        for row in connection.execute(query, params):
-            yield AuditRecord.model_validate(dict(zip(COLUMNS, row, strict=True)))
-    finally:
-        connection.close()
+    """Records in id order, from a connection of their own (readers never block the writer)."""
+    query, params = _select("served", COLUMNS, since, limit)
+    for row in source_database(source).query(query, params):
+        yield AuditRecord.model_validate(dict(zip(COLUMNS, row, strict=True)))
 
 
 def read_access(
-    path: Path, *, since: datetime | None = None, limit: int | None = None
+    source: Database | AuditLog | Path | str,
+    *,
+    since: datetime | None = None,
+    limit: int | None = None,
 ) -> Iterator[AccessRecord]:
     """The client-access log in id order (its own connection, like read_records)."""
-    if not Path(path).is_file():
-        return
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    try:
-        query = f"SELECT {', '.join(ACCESS_COLUMNS)} FROM access"
-        params: list[object] = []
-        if since is not None:
-            query += " WHERE time >= ?"
-            params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
-        query += " ORDER BY id"
-        if limit is not None:
-            query += " LIMIT ?"
-            params.append(limit)
-        for row in connection.execute(query, params):
-            yield AccessRecord.model_validate(dict(zip(ACCESS_COLUMNS, row, strict=True)))
-    finally:
-        connection.close()
+    query, params = _select("access", ACCESS_COLUMNS, since, limit)
+    for row in source_database(source).query(query, params):
+        yield AccessRecord.model_validate(dict(zip(ACCESS_COLUMNS, row, strict=True)))
 
 
 def as_jsonl(records: Iterator[AuditRecord]) -> Iterator[str]:
@@ -386,6 +364,8 @@ def _cell(value: object) -> object:
     return value
 
 
-def export_lines(path: Path, fmt: str, since: datetime | None, limit: int | None) -> Iterator[str]:
-    records = read_records(path, since=since, limit=limit)
+def export_lines(
+    source: Database | AuditLog | Path | str, fmt: str, since: datetime | None, limit: int | None
+) -> Iterator[str]:
+    records = read_records(source, since=since, limit=limit)
     return as_csv(records) if fmt == "csv" else as_jsonl(records)
