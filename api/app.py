@@ -34,6 +34,7 @@ from api.rate_limit import KeyLimiter
 from api.routers import audit, clients, features, governance, health, model, scoring, summary
 from api.scorer import Scorer
 from api.security import KeyChecker
+from api.storage import database_from_settings
 from api.web_security import SecurityHeaders, install_docs
 from shared.bundle import load_bundle
 from shared.settings import ApiSettings
@@ -47,11 +48,12 @@ def load_service(settings: ApiSettings) -> ServiceState:
     bundle = load_bundle(settings.model_dir)
     scorer = Scorer(bundle)
     population = Population(scorer)
-    audit_log = AuditLog(settings.audit_db)
+    audit_log = AuditLog(database_from_settings(settings))
     # The loaded bundle is hundreds of thousands of long-lived objects; moving them out of the
     # collector's view keeps full collections (and their pauses under load) short.
     gc.collect()
     gc.freeze()
+    log.info("records kept in %s", audit_log.database.describe())  # password redacted
     log.info(
         "bundle %s loaded: %d features, %d clients, in %.1fs",
         scorer.version,

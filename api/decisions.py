@@ -6,24 +6,24 @@ Each record keeps what the model said at that moment (decision, probability, thr
 which model answered) and who acted (the API key's name and the signed-in advisor), so a validator
 can later measure how often, why and in which direction people depart from the model.
 
-Records go through the audit trail's writer (api/audit.py): same SQLite file, same group
-commit, committed before the API answers.
+Records go through the audit trail's writer (api/audit.py): same database (the SQLite file or
+PostgreSQL, api/storage.py), same group commit, committed before the API answers.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from api.audit import BUSY_TIMEOUT_MS, AuditLog, Write
+from api.audit import AuditLog, Write, source_database
 from api.errors import InvalidInput
 from api.identity import current_user
+from api.storage import Database
 from shared.contract import ErrorItem
 from shared.governance import (
     DecisionRecord,
@@ -106,6 +106,7 @@ class DecisionLog:
     def __init__(self, audit: AuditLog) -> None:
         self.audit = audit
         self.path = audit.path
+        self.database = audit.database
         audit.ensure_schema(_SCHEMA)
         audit.add_columns("decisions", ("user",))  # files written before sign-in existed
 
@@ -145,30 +146,23 @@ class DecisionLog:
         return record
 
 
-def read_decisions(path: Path, *, since: datetime | None = None) -> Iterator[DecisionRecord]:
-    """Records in the order they were committed, from a connection of their own."""
-    if not Path(path).is_file():
+def read_decisions(
+    source: Database | AuditLog | Path | str, *, since: datetime | None = None
+) -> Iterator[DecisionRecord]:
+    """Records in the order they were committed, from a connection of their own (the database
+    of an AuditLog or DecisionLog's `database`, or a SQLite file by its path)."""
+    database = source_database(source)
+    if not database.has_table("decisions"):
         return
-    # A streamed export advances this generator from whichever worker thread is free: one
-    # consumer at a time, but not always the thread that opened the connection.
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    try:
-        exists = connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'"
-        ).fetchone()
-        if not exists:
-            return
-        query = f"SELECT {', '.join(COLUMNS)} FROM decisions"
-        params: list[object] = []
-        if since is not None:
-            query += " WHERE time >= ?"
-            params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
-        for row in connection.execute(query + " ORDER BY seq", params):
-            data = dict(zip(COLUMNS, row, strict=True))
-            data["override"] = bool(data["override"])
-            yield DecisionRecord.model_validate(data)
-    finally:
-        connection.close()
+    query = f"SELECT {', '.join(COLUMNS)} FROM decisions"
+    params: list[object] = []
+    if since is not None:
+        query += " WHERE time >= ?"
+        params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
+    for row in database.query(query + " ORDER BY seq", params):
+        data = dict(zip(COLUMNS, row, strict=True))
+        data["override"] = bool(data["override"])
+        yield DecisionRecord.model_validate(data)
 
 
 def summary(records: Iterator[DecisionRecord]) -> DecisionSummary:

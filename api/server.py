@@ -64,6 +64,7 @@ def serve(args: argparse.Namespace, *, prog: str = "python -m api") -> int:
     import uvicorn
     from pydantic import ValidationError
 
+    from api.storage import DatabaseError
     from shared.bundle import BundleError, load_bundle
     from shared.settings import ApiSettings
 
@@ -110,6 +111,8 @@ def serve(args: argparse.Namespace, *, prog: str = "python -m api") -> int:
             uvicorn.run("api.app:create_app", factory=True, workers=settings.workers, **common)
     except BundleError as error:
         raise StartupError(f"cannot serve the bundle: {error}") from error
+    except DatabaseError as error:  # its message names the database with the password redacted
+        raise StartupError(str(error)) from None
     return 0
 
 

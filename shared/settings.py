@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,7 +63,7 @@ API_SCOPES = ("score", "clients", "audit", "admin")
 
 
 def parse_scopes(text: str, where: str) -> frozenset[str]:
-    """"score+clients" or "score,clients" -> {"score", "clients"}; unknown names refused."""
+    """ "score+clients" or "score,clients" -> {"score", "clients"}; unknown names refused."""
     names = {part.strip().lower() for part in re.split(r"[+,]", text) if part.strip()}
     unknown = sorted(names - set(API_SCOPES))
     if unknown:
@@ -73,7 +74,7 @@ def parse_scopes(text: str, where: str) -> frozenset[str]:
 
 
 def parse_key_scopes(text: str) -> dict[str, frozenset[str]]:
-    """"name:score+clients,name2:audit" -> {name: scopes}; errors name the entry."""
+    """ "name:score+clients,name2:audit" -> {name: scopes}; errors name the entry."""
     table: dict[str, frozenset[str]] = {}
     for position, entry in enumerate(part.strip() for part in text.split(",")):
         if not entry:
@@ -85,6 +86,28 @@ def parse_key_scopes(text: str) -> dict[str, frozenset[str]]:
             )
         table[name.strip()] = parse_scopes(scopes, f"SCORING_API_KEY_SCOPES {name.strip()!r}")
     return table
+
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def check_database_url(url: str) -> None:
+    """Raises ValueError (naming the scheme only, never the URL) unless it is postgresql://."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise ValueError(
+            "SCORING_DATABASE_URL is not a valid URL; expected "
+            "postgresql://user[:password]@host[:port]/database"
+        ) from error
+    if parts.scheme not in POSTGRES_SCHEMES:
+        raise ValueError(
+            f"SCORING_DATABASE_URL must start with postgresql:// (got scheme {parts.scheme!r}); "
+            "leave it empty to keep the embedded SQLite file SCORING_AUDIT_DB"
+        )
+    if not parts.path.strip("/"):
+        raise ValueError("SCORING_DATABASE_URL names no database; expected .../database")
 
 
 class ApiSettings(BaseSettings):
@@ -100,6 +123,14 @@ class ApiSettings(BaseSettings):
     api_keys: SecretStr = SecretStr("")
     #: SQLite audit trail (WAL mode); shared by every worker and replica writing to this path.
     audit_db: Path = Path("var/audit.sqlite")
+    #: SCORING_DATABASE_URL=postgresql://user[:password]@host[:port]/database: the audit trail,
+    #: the advisors' decisions and the live drift window go to PostgreSQL instead of audit_db,
+    #: shared by replicas on several hosts (docs/postgresql.md). Empty: the SQLite file.
+    database_url: SecretStr | None = None
+    #: SCORING_DATABASE_PASSWORD_FILE: the password, when the URL has none (a secrets volume).
+    database_password_file: Path | None = None
+    #: SCORING_DATABASE_POOL_SIZE: PostgreSQL connections per API process, at most.
+    database_pool_size: int = Field(4, ge=2, le=64)
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: LogLevel = "info"
@@ -157,6 +188,21 @@ class ApiSettings(BaseSettings):
 
     def trusted_frontend_names(self) -> frozenset[str]:
         return frozenset(n.strip() for n in self.trusted_frontends.split(",") if n.strip())
+
+    @field_validator("database_url", "database_password_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty variable (compose passes ${SCORING_DATABASE_URL:-}) means "not set"."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value() or None
+        return None if value == "" else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_database_url(value.get_secret_value())
+        return value
 
     @field_validator("api_keys")
     @classmethod

@@ -53,7 +53,7 @@ async def export_audit(
     limit: Annotated[int | None, Query(ge=1, le=10_000_000)] = None,
 ) -> StreamingResponse:
     await _record_export(service, caller, "export.audit", format, since, limit)
-    records = await _started(read_records(service.audit.path, since=since, limit=limit))
+    records = await _started(read_records(service.audit.database, since=since, limit=limit))
     if format == "csv":
         return StreamingResponse(as_csv(records), media_type="text/csv")
     return StreamingResponse(as_jsonl(records), media_type="application/x-ndjson")
@@ -81,7 +81,7 @@ async def export_access(
 ) -> StreamingResponse:
     # Recorded first: the export shows itself as its last line.
     await _record_export(service, caller, "export.access", format, since, limit)
-    records = await _started(read_access(service.audit.path, since=since, limit=limit))
+    records = await _started(read_access(service.audit.database, since=since, limit=limit))
     if format == "csv":
         return StreamingResponse(as_csv(records, ACCESS_COLUMNS), media_type="text/csv")
     return StreamingResponse(as_jsonl(records), media_type="application/x-ndjson")

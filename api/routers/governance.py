@@ -193,7 +193,7 @@ async def export_decisions(
     # Every export is itself recorded (who, when, which filter), before it starts.
     detail = f"format={format} since={since.isoformat() if since else ''}"
     await service.audit.write_async([access_write(caller, "export.decisions", detail=detail)])
-    records = read_decisions(_decisions(service).path, since=since)
+    records = read_decisions(_decisions(service).database, since=since)
     if format == "csv":
         return StreamingResponse(as_csv(records), media_type="text/csv")
     return StreamingResponse(as_jsonl(records), media_type="application/x-ndjson")
@@ -206,4 +206,4 @@ async def export_decisions(
     summary="Override rate, overrides by reason and by direction",
 )
 async def decision_summary(service: Service, _: Caller, since: Since = None) -> DecisionSummary:
-    return summary(read_decisions(_decisions(service).path, since=since))
+    return summary(read_decisions(_decisions(service).database, since=since))
