@@ -39,6 +39,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 
 from pydantic import SecretStr
 
+from shared.settings import POSTGRES_SCHEMES, check_database_url
+
 if TYPE_CHECKING:  # psycopg is imported only when a PostgreSQL URL is configured
     from psycopg_pool import ConnectionPool
 
@@ -54,7 +56,6 @@ POOL_TIMEOUT_SECONDS = BUSY_TIMEOUT_MS / 1000
 #: pg_advisory_xact_lock key under which replicas create or alter the tables one at a time
 #: (CREATE TABLE IF NOT EXISTS alone races in PostgreSQL: two sessions can both try to create).
 SCHEMA_LOCK_KEY = 0x5C0_41D17
-POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 #: One statement and its parameter rows (executemany), as the writer hands them over.
 Statement = tuple[str, Sequence[Sequence[object]]]
@@ -95,25 +96,6 @@ def url_password(url: str) -> str | None:
         if key == "password":
             return value
     return None
-
-
-def check_database_url(url: str) -> None:
-    """Raises ValueError (naming the scheme only, never the URL) unless it is postgresql://."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError as error:
-        raise ValueError(
-            "SCORING_DATABASE_URL is not a valid URL; expected "
-            "postgresql://user[:password]@host[:port]/database"
-        ) from error
-    if parts.scheme not in POSTGRES_SCHEMES:
-        raise ValueError(
-            f"SCORING_DATABASE_URL must start with postgresql:// (got scheme {parts.scheme!r}); "
-            "leave it empty to keep the embedded SQLite file SCORING_AUDIT_DB"
-        )
-    if not parts.path.strip("/"):
-        raise ValueError("SCORING_DATABASE_URL names no database; expected .../database")
 
 
 # --- SQL translation ------------------------------------------------------------------------------
