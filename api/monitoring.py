@@ -4,10 +4,11 @@ Each applicant the API scores (predict, explain) leaves its feature row (float32
 and calibrated probability in the `monitored` table of the audit database; the window counts
 each distinct applicant once (its newest row: the same feature row is the same applicant). The
 table is bounded in size (`max_rows`, the newest kept) and in time (`max_days`), pruned as rows
-arrive, and survives restarts because it is SQLite on disk. Rows are queued to the audit
-writer without waiting for their commit: they are statistics nobody was promised, and the hot
-path must not wait for them. `report()` puts the window's rows into the bundle's reference bins
-(shared/drift.py), so it answers exactly the shape `scoring monitor` prints.
+arrive, and survives restarts because it is in the audit database (SQLite or PostgreSQL).
+Rows are queued to the audit writer without waiting for their commit: they are statistics
+nobody was promised, and the hot path must not wait for them. `report()` puts the window's
+rows into the bundle's reference bins (shared/drift.py), so it answers exactly the shape
+`scoring monitor` prints.
 
 Only rows scored by the bundle in service count: another version's features may differ.
 """
@@ -15,15 +16,13 @@ Only rows scored by the bundle in service count: another version's features may 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 
-from api.audit import BUSY_TIMEOUT_MS, AuditLog, Write
+from api.audit import AuditLog, Write
 from shared.bundle import LoadedBundle
 from shared.drift import (
     DRIFT_REFERENCE_FILE,
@@ -55,7 +54,7 @@ _INSERT = (
 _WINDOW = (
     "SELECT time, probability, features FROM monitored WHERE id IN ("
     "SELECT MAX(id) FROM monitored WHERE model_version = ? AND time >= ? "
-    "GROUP BY COALESCE(digest, id)) ORDER BY id DESC LIMIT ?"
+    "GROUP BY COALESCE(digest, CAST(id AS TEXT))) ORDER BY id DESC LIMIT ?"
 )
 _PRUNE_COUNT = (
     "DELETE FROM monitored WHERE id <= (SELECT MAX(id) FROM monitored) - ?",
@@ -74,21 +73,6 @@ class Window:
     values: np.ndarray
     probabilities: np.ndarray
     times: list[str]
-
-
-def _add_digest_column(audit: AuditLog) -> None:
-    """A table created before rows had a digest gets the column (older rows stay NULL)."""
-    connection = sqlite3.connect(audit.path, timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        columns = {row[1] for row in connection.execute("PRAGMA table_info(monitored)")}
-    finally:
-        connection.close()
-    if "digest" not in columns:
-        try:
-            audit.ensure_schema("ALTER TABLE monitored ADD COLUMN digest TEXT;")
-        except sqlite3.OperationalError as error:  # another worker added it meanwhile
-            if "duplicate column" not in str(error):
-                raise
 
 
 def _iso(moment: datetime) -> str:
@@ -115,7 +99,8 @@ class LiveMonitor:
         self.max_age = timedelta(days=max_days)
         self._batches = 0
         audit.ensure_schema(_SCHEMA)
-        _add_digest_column(audit)
+        # A table created before rows had a digest gets the column (older rows stay NULL).
+        audit.add_columns("monitored", ("digest",))
 
     def observe(self, values: np.ndarray, probabilities: Sequence[float]) -> None:
         """Queues the scored rows (n, features) for the next commit; never waits."""
@@ -149,15 +134,8 @@ class LiveMonitor:
         if since is not None:
             start = max(start, since.astimezone(UTC))
         empty = Window(np.empty((0, len(self.feature_names)), np.float32), np.empty(0), [])
-        if not Path(self.path).is_file():
-            return empty
-        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            found = connection.execute(
-                _WINDOW, (self.model_version, _iso(start), self.max_rows)
-            ).fetchall()
-        finally:
-            connection.close()
+        query = self.audit.database.query(_WINDOW, (self.model_version, _iso(start), self.max_rows))
+        found = list(query)
         if not found:
             return empty
         found.reverse()
