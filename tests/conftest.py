@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+# A throwaway PostgreSQL server (Debian's postgresql) for the tests of SCORING_DATABASE_URL.
+from postgres_server import postgres_server, postgres_url  # noqa: F401
+
 from shared.tables import TABLES, Kind
 
 #: Environment variable overriding where the real sample is looked for.

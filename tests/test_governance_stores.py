@@ -1,10 +1,10 @@
-"""The API's governance stores on a real SQLite file: advisors' decisions and monitored rows
-share the audit trail's writer, survive a restart, and stay bounded."""
+"""The API's governance stores on a real database: advisors' decisions and monitored rows share
+the audit trail's writer, survive a restart, and stay bounded. Each test runs on a SQLite file
+and on a PostgreSQL database (tests/postgres_server.py; skipped where no server can start)."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,11 +15,20 @@ from api.audit import AuditLog, Entry, read_records
 from api.decisions import DecisionLog, as_csv, read_decisions, summary
 from api.errors import InvalidInput
 from api.monitoring import LiveMonitor
+from api.storage import open_database
 from shared.bundle import FeatureEntry
 from shared.governance import DecisionRequest
 from training.governance.drift import build_drift_reference
 
 NAMES = ["a", "b"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the records go: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return tmp_path / "audit.sqlite"
 
 
 def _decide(log: DecisionLog, body: DecisionRequest, model_decision: str = "refuse") -> object:
@@ -36,8 +45,8 @@ def _decide(log: DecisionLog, body: DecisionRequest, model_decision: str = "refu
     )
 
 
-def test_override_needs_reason_and_comment(tmp_path: Path) -> None:
-    audit = AuditLog(tmp_path / "audit.sqlite")
+def test_override_needs_reason_and_comment(target: Path | str) -> None:
+    audit = AuditLog(target)
     try:
         log = DecisionLog(audit)
         with pytest.raises(InvalidInput) as refused:
@@ -52,7 +61,7 @@ def test_override_needs_reason_and_comment(tmp_path: Path) -> None:
             )
         followed = _decide(log, DecisionRequest(client_id=1, final_decision="refuse"))
         assert not followed.override and followed.reason_code is None
-        assert list(read_decisions(audit.path)) == [followed]  # refused ones left no record
+        assert list(read_decisions(audit)) == [followed]  # refused ones left no record
     finally:
         audit.close()
 
@@ -62,8 +71,8 @@ def test_unknown_reason_code_is_refused_by_the_request_model() -> None:
         DecisionRequest(client_id=1, final_decision="grant", reason_code="vibes")
 
 
-def test_decisions_survive_a_restart_and_export_safely(tmp_path: Path) -> None:
-    path = tmp_path / "audit.sqlite"
+def test_decisions_survive_a_restart_and_export_safely(target: Path | str) -> None:
+    path = target
     audit = AuditLog(path)
     body = DecisionRequest(
         client_id=7,
@@ -76,7 +85,7 @@ def test_decisions_survive_a_restart_and_export_safely(tmp_path: Path) -> None:
     audit.close()  # a new process would open the file afresh
     reopened = AuditLog(path)
     try:
-        records = list(read_decisions(DecisionLog(reopened).path))
+        records = list(read_decisions(DecisionLog(reopened).database))
         assert records[0] == recorded and records[0].override
         assert (records[0].model_decision, records[0].model, records[0].caller) == (
             "refuse",
@@ -93,14 +102,18 @@ def test_decisions_survive_a_restart_and_export_safely(tmp_path: Path) -> None:
         reopened.close()
 
 
-def test_audit_entries_still_committed_with_their_time(tmp_path: Path) -> None:
-    audit = AuditLog(tmp_path / "audit.sqlite")
+def test_audit_entries_still_committed_with_their_time(target: Path | str) -> None:
+    audit = AuditLog(target)
     before = datetime.now(UTC)
     entry = Entry("predict", "v1", "app", 5, None, 0.2, "refuse", 0.1, 1.5)
     asyncio.run(audit.record_async([entry]))
     audit.record([entry])
     audit.close()
-    records = list(read_records(audit.path))
+    reopened = AuditLog(target)
+    try:
+        records = list(read_records(reopened))
+    finally:
+        reopened.close()
     assert len(records) == 2 and all(r.time >= before for r in records)
     assert records[0].client_id == 5 and records[0].decision == "refuse"
 
@@ -120,10 +133,10 @@ def _flush(audit: AuditLog) -> None:
 
 
 def test_live_rows_give_a_report_survive_restarts_and_ignore_other_versions(
-    tmp_path: Path,
+    target: Path | str,
 ) -> None:
     reference, x, p = _reference()
-    path = tmp_path / "audit.sqlite"
+    path = target
     audit = AuditLog(path)
     monitor = LiveMonitor(audit, reference, NAMES, "v1")
     for start in range(0, 600, 100):
@@ -153,9 +166,9 @@ def test_live_rows_give_a_report_survive_restarts_and_ignore_other_versions(
         reopened.close()
 
 
-def test_live_window_is_bounded_in_rows_and_age(tmp_path: Path) -> None:
+def test_live_window_is_bounded_in_rows_and_age(target: Path | str) -> None:
     reference, x, p = _reference()
-    audit = AuditLog(tmp_path / "audit.sqlite")
+    audit = AuditLog(target)
     try:
         monitor = LiveMonitor(audit, reference, NAMES, "v1", max_rows=250, max_days=1)
         for start in range(0, 1000, 100):
@@ -164,21 +177,19 @@ def test_live_window_is_bounded_in_rows_and_age(tmp_path: Path) -> None:
         assert monitor.window().values.shape[0] == 250  # the newest 250 only
         np.testing.assert_array_equal(monitor.window().values[-1], x[999].astype(np.float32))
         old = (datetime.now(UTC) - timedelta(days=2)).isoformat(timespec="microseconds")
-        with sqlite3.connect(audit.path) as connection:
-            connection.execute("UPDATE monitored SET time = ? WHERE id <= 900", (old,))
+        audit.database.execute("UPDATE monitored SET time = ? WHERE id <= 900", (old,))
         assert monitor.window().values.shape[0] == 100  # too old for the window
         monitor.prune()
-        with sqlite3.connect(audit.path) as connection:
-            kept = connection.execute("SELECT COUNT(*) FROM monitored").fetchone()[0]
+        kept = next(iter(audit.database.query("SELECT COUNT(*) FROM monitored")))[0]
         assert kept == 100  # the file does not grow without bound either
     finally:
         audit.close()
 
 
-def test_an_applicant_scored_twice_counts_once(tmp_path: Path) -> None:
+def test_an_applicant_scored_twice_counts_once(target: Path | str) -> None:
     """A client page asks /predict then /explain; an advisor reopens a file: one applicant."""
     reference, x, p = _reference()
-    audit = AuditLog(tmp_path / "audit.sqlite")
+    audit = AuditLog(target)
     try:
         monitor = LiveMonitor(audit, reference, NAMES, "v1")
         monitor.observe(x[:100], p[:100])
@@ -192,20 +203,24 @@ def test_an_applicant_scored_twice_counts_once(tmp_path: Path) -> None:
         audit.close()
 
 
-def test_a_table_from_before_digests_gets_the_column(tmp_path: Path) -> None:
-    path = tmp_path / "audit.sqlite"
-    with sqlite3.connect(path) as connection:
-        connection.execute(
+def test_a_table_from_before_digests_gets_the_column(target: Path | str) -> None:
+    path = target
+    older = open_database(path)  # the table as a release before digests created it
+    older.open()
+    try:
+        older.ensure_schema(
             "CREATE TABLE monitored (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, "
-            "model_version TEXT NOT NULL, probability REAL NOT NULL, features BLOB NOT NULL)"
+            "model_version TEXT NOT NULL, probability REAL NOT NULL, features BLOB NOT NULL);"
         )
         old = np.zeros(2, dtype=np.float32).tobytes()
         now = datetime.now(UTC).isoformat(timespec="microseconds")
-        connection.execute(
+        older.execute(
             "INSERT INTO monitored (time, model_version, probability, features) "
             "VALUES (?, 'v1', 0.1, ?)",
             (now, old),
         )
+    finally:
+        older.close()
     reference, x, p = _reference()
     audit = AuditLog(path)
     try:
