@@ -109,7 +109,7 @@ def type_in_search(tab: object, text: str, delay: int = 30) -> None:
     tab.click("#client-search")  # type: ignore[attr-defined]
     tab.keyboard.type(text[0])  # type: ignore[attr-defined]
     tab.wait_for_function(  # type: ignore[attr-defined]
-        "document.activeElement.classList.contains('dash-dropdown-search')"
+        "() => document.activeElement.classList.contains('dash-dropdown-search')"
     )
     tab.keyboard.type(text[1:], delay=delay)  # type: ignore[attr-defined]
     tab.wait_for_function(  # type: ignore[attr-defined]

@@ -96,7 +96,9 @@ def test_language_switch_translates_the_page(
     open_client(page, dashboard_url, client_id)
     assert page.evaluate("document.documentElement.lang") == "fr"
     page.get_by_text("English", exact=True).click()
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    # Predicates as functions: a bare expression would be polled through eval, which the
+    # dashboard's Content-Security-Policy refuses.
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     page.wait_for_function(
         "() => document.querySelector('#decision-heading').innerText === 'Decision'"
     )
