@@ -27,6 +27,7 @@ from shared.contract import (
     ModelInfo,
     Prediction,
     Readiness,
+    RecourseResult,
     WhatIfFields,
     WhatIfResult,
 )
@@ -229,6 +230,20 @@ class ApiClient:
     def what_if(self, client_id: int, changes: dict[str, float]) -> WhatIfResult:
         body = {"client_id": int(client_id), "changes": changes}
         return self._request("POST", "/v1/what-if", WhatIfResult, json=body)
+
+    def recourse(self, client_id: int) -> RecourseResult:
+        body = {"client_id": int(client_id)}
+        return self._request("POST", "/v1/recourse", RecourseResult, json=body)
+
+    def client_summary(self, client_id: int, language: str, output: str) -> tuple[bytes, str]:
+        """The client's decision summary document (HTML or PDF) and its content type."""
+        response = self._send(
+            "GET",
+            f"/v1/clients/{int(client_id)}/summary",
+            params={"lang": language, "format": output},
+        )
+        content_type = response.headers.get("content-type", "application/octet-stream")
+        return response.content, content_type
 
     # ------------------------------------------------------------------ governance
 

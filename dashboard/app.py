@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard import exports
+from dashboard import client_documents, exports
 from dashboard.api_client import ApiClient
 from dashboard.auth.current import forwarded_identity
 from dashboard.auth.guard import Authenticator
@@ -94,5 +94,6 @@ def create_app(
     with auth.callbacks_need(app, Permission.DECISIONS):
         final_decision.register(app, api)
     exports.register(app.server, api)
+    client_documents.register(app.server, api)
     auth.install(app)
     return app

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.loan_terms import LoanTerms
+
 API = "http://api.test"
 KEY = "test-key-123456"
 CLIENT = 100002
@@ -41,7 +43,9 @@ def reason(feature: str, contribution: float, sentence: str) -> dict[str, Any]:
     }
 
 
-def contribution(name: str, value: float, group: str = "income_and_loan") -> dict[str, Any]:
+def contribution(
+    name: str, value: float, group: str = "income_and_loan", factor: float = 0.0
+) -> dict[str, Any]:
     return {
         "name": name,
         "label_fr": f"Libellé {name}",
@@ -52,6 +56,7 @@ def contribution(name: str, value: float, group: str = "income_and_loan") -> dic
         "display_fr": "1,5",
         "display_en": "1.5",
         "contribution": value,
+        "probability_points": value * factor,
     }
 
 
@@ -59,30 +64,42 @@ def contribution(name: str, value: float, group: str = "income_and_loan") -> dic
 CONTRIBUTIONS = [0.8, -0.5, 0.3, -0.25, 0.2, 0.15, -0.1, 0.08, 0.05, -0.04, 0.03, 0.02]
 BASE_VALUE = -2.5
 OTHER = 0.06
+#: The average client's probability, the start of the chart in probability points.
+BASE_PROBABILITY = 0.0759
+RAW_OUTPUT = BASE_VALUE + sum(CONTRIBUTIONS) + OTHER
+
+
+def points_factor(probability: float) -> float:
+    """The API's conversion of log-odds into probability (api/scorer.py points_scale)."""
+    return (probability - BASE_PROBABILITY) / (RAW_OUTPUT - BASE_VALUE)
 
 
 def explanation(probability: float = 0.43) -> dict[str, Any]:
-    contributions = [contribution(f"F{i}", v) for i, v in enumerate(CONTRIBUTIONS)]
+    factor = points_factor(probability)
+    contributions = [contribution(f"F{i}", v, factor=factor) for i, v in enumerate(CONTRIBUTIONS)]
+    groups = [
+        ("external_scores", "Scores externes", "External scores", 0.9),
+        ("employment", "Emploi", "Employment", -0.3),
+        ("cards", "Cartes", "Cards", 0.05),
+    ]
     return {
         **prediction(probability),
         "base_value": BASE_VALUE,
-        "raw_output": BASE_VALUE + sum(CONTRIBUTIONS) + OTHER,
+        "raw_output": RAW_OUTPUT,
+        "base_probability": BASE_PROBABILITY,
+        "points_per_log_odds": factor,
         "contributions": contributions,
         "other_contribution": OTHER,
+        "other_points": OTHER * factor,
         "groups": [
             {
-                "group": "external_scores",
-                "label_fr": "Scores externes",
-                "label_en": "External scores",
-                "contribution": 0.9,
-            },
-            {
-                "group": "employment",
-                "label_fr": "Emploi",
-                "label_en": "Employment",
-                "contribution": -0.3,
-            },
-            {"group": "cards", "label_fr": "Cartes", "label_en": "Cards", "contribution": 0.05},
+                "group": group,
+                "label_fr": label_fr,
+                "label_en": label_en,
+                "contribution": value,
+                "probability_points": value * factor,
+            }
+            for group, label_fr, label_en, value in groups
         ],
         "reasons": {
             "raises": [reason("EXT_SOURCE_2", 0.8, "external score low")],
@@ -118,28 +135,107 @@ def client_info() -> dict[str, Any]:
     }
 
 
+#: The loan of the what-if payloads: 406,597.50 repaid 24,700.50 a month, 18 months at the rate
+#: shared/loan_terms.py implies (as the API computes it).
+LOAN = LoanTerms.of_application(406597.5, 24700.5)
+
+
 def what_if_fields() -> dict[str, Any]:
+    assert LOAN is not None
+    field = {"minimum_exclusive": 0, "step": None, "changeable": True}
     return {
         "fields": [
             {
+                **field,
                 "name": "AMT_CREDIT",
                 "label_fr": "Montant du crédit",
                 "label_en": "Credit amount",
                 "unit": "EUR",
-                "minimum_exclusive": 0,
-                "maximum": 10_000_000,
+                "minimum": 121980.0,
+                "maximum": 406597.5,
                 "current": 406597.5,
             },
             {
+                **field,
                 "name": "TERM_MONTHS",
                 "label_fr": "Durée (mois)",
                 "label_en": "Term (months)",
                 "unit": "months",
-                "minimum_exclusive": 0,
-                "maximum": 600,
-                "current": 16.4611,
+                "minimum": 6.0,
+                "maximum": 60.0,
+                "step": 1.0,
+                "current": 18.0,
             },
-        ]
+            {
+                **field,
+                "name": "AMT_ANNUITY",
+                "label_fr": "Mensualité",
+                "label_en": "Monthly instalment",
+                "unit": "EUR",
+                "minimum": LOAN.min_annuity(),
+                "maximum": LOAN.max_annuity(),
+                "current": 24700.5,
+            },
+            {
+                **field,
+                "name": "AMT_GOODS_PRICE",
+                "label_fr": "Prix du bien",
+                "label_en": "Goods price",
+                "unit": "EUR",
+                "minimum": 105300.0,
+                "maximum": 351000.0,
+                "current": 351000.0,
+            },
+        ],
+        "loan": {
+            "credit": LOAN.credit,
+            "annuity": LOAN.annuity,
+            "term_months": LOAN.term_months,
+            "monthly_rate": LOAN.monthly_rate,
+            "annual_rate": LOAN.annual_rate,
+            "min_term": LOAN.min_term,
+            "max_term": LOAN.max_term,
+        },
+    }
+
+
+def recourse(status: str = "options") -> dict[str, Any]:
+    """A refused client's recourse answer with two options (or none)."""
+    options = [
+        {
+            "changes": {"AMT_CREDIT": 300000.0},
+            "probability": 0.071,
+            "decision": "grant",
+            "credit_amount": 300000.0,
+            "term_months": 18,
+            "annuity": 18225.0,
+            "goods_price": 351000.0,
+            "change_size": 0.26,
+            "sentence_fr": "FR: emprunter 300 000 €",
+            "sentence_en": "EN: borrow €300,000",
+        },
+        {
+            "changes": {"TERM_MONTHS": 36.0},
+            "probability": 0.08,
+            "decision": "grant",
+            "credit_amount": 406597.5,
+            "term_months": 36,
+            "annuity": 13500.0,
+            "goods_price": 351000.0,
+            "change_size": 1.0,
+            "sentence_fr": "FR: sur 36 mois",
+            "sentence_en": "EN: over 36 months",
+        },
+    ]
+    return {
+        "client_id": CLIENT,
+        "status": status,
+        "current": prediction(0.43),
+        "options": options if status == "options" else [],
+        "fields": what_if_fields()["fields"],
+        "searched": 318,
+        "message_fr": f"FR message {status}",
+        "message_en": f"EN message {status}",
     }
 
 

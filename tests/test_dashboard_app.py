@@ -70,7 +70,7 @@ def test_every_callback_id_exists_in_the_shell_or_a_page() -> None:
     for route in pages:
         known |= _ids(page_for(route, "fr")[0])
     # Components the callbacks create (what-if fields use pattern-matching IDs, not strings).
-    known |= {"decision-panel", "reasons-panel"}
+    known |= {"decision-panel", "reasons-panel", "whatif-loan"}
     referenced = set()
     for callback in app.callback_map.values():
         for dependency in [*callback["inputs"], *callback["state"]]:

@@ -20,6 +20,7 @@ from dashboard_payloads import (
     figure_of,
     model_info,
     prediction,
+    recourse,
     text_of,
     walk,
     what_if_fields,
@@ -28,8 +29,9 @@ from dashboard_payloads import (
 
 from dashboard.api_client import ApiClient
 from dashboard.callbacks import client_page, compare_page, frame, model_page
+from dashboard.formatting import format_number
 from dashboard.i18n import TABLES
-from dashboard.layout.what_if import FIELD_TYPE
+from dashboard.layout.what_if import FIELD_TYPE, loan_terms, requested_changes, sync_terms
 from shared.contract import WhatIfFields
 
 STATE_FR = {"client_id": CLIENT, "language": "fr"}
@@ -51,7 +53,9 @@ def test_decision_panel_shows_the_api_probability(mocked, api) -> None:
     mocked.post(f"{API}/v1/predict", json=prediction(0.2718))
     panel = client_page.render_decision(api, STATE_EN)
     assert "27.2%" in text_of(panel)
-    assert figure_of(panel, "gauge").data[0].value == pytest.approx(27.18)
+    # on the gauge's stretched scale: 0.2718 is above 3 x the 0.084 threshold
+    expected = 75 + 25 * (0.2718 - 0.252) / (1 - 0.252)
+    assert figure_of(panel, "gauge").data[0].value == pytest.approx(expected)
 
 
 def test_decision_panel_when_the_api_is_down(mocked, api) -> None:
@@ -71,17 +75,23 @@ def test_unknown_client_is_said_plainly(mocked, api) -> None:
 
 def test_one_explain_call_fills_reasons_waterfall_and_groups(mocked, api) -> None:
     mocked.post(f"{API}/v1/explain", json=explanation())
-    reasons, waterfall, groups = client_page.render_explanation(api, STATE_FR)
+    reasons, data = client_page.render_explanation(api, STATE_FR)
     assert len(mocked.calls) == 1
     assert "FR: external score low" in text_of(reasons)
-    assert figure_of(waterfall, "waterfall").data[0].type == "waterfall"
-    assert figure_of(groups, "groups").data[0].type == "bar"
+    # the charts are drawn from the kept explanation, in either unit, without another call
+    for unit in ("points", "logodds"):
+        waterfall, groups, help_text = client_page.render_charts(data, unit, STATE_FR)
+        assert figure_of(waterfall, "waterfall").data[0].type == "waterfall"
+        assert figure_of(groups, "groups").data[0].type == "bar"
+        assert help_text == TABLES["fr"][f"explain.unit.help_{unit}"]
+    assert len(mocked.calls) == 1
 
 
 def test_explain_failure_reaches_all_three_panels(mocked, api) -> None:
     mocked.post(f"{API}/v1/explain", status=500, body="Internal Server Error")
-    panels = client_page.render_explanation(api, STATE_FR)
-    for panel in panels:
+    reasons, data = client_page.render_explanation(api, STATE_FR)
+    waterfall, groups, _ = client_page.render_charts(data, "points", STATE_FR)
+    for panel in (reasons, waterfall, groups):
         assert TABLES["fr"]["error.server"] in text_of(panel)
 
 
@@ -90,7 +100,9 @@ def test_card_and_what_if_form(mocked, api) -> None:
     mocked.get(f"{API}/v1/what-if/fields", json=what_if_fields())
     assert "Annual income" in text_of(client_page.render_card(api, STATE_EN))
     form = client_page.render_what_if_form(api, STATE_EN)
-    assert len([n for n in walk(form) if isinstance(n, dcc.Input)]) == 2
+    assert len([n for n in walk(form) if isinstance(n, dcc.Input)]) == 4
+    loan = next(n for n in walk(form) if isinstance(n, dcc.Store) and n.id == "whatif-loan")
+    assert loan.data["term_months"] == 18 and loan.data["monthly_rate"] > 0
     assert f"client_id={CLIENT}" in mocked.calls[1].request.url
 
 
@@ -99,20 +111,46 @@ def test_no_client_means_no_update(api) -> None:
     assert client_page.render_card(api, None) is no_update
 
 
-IDS = [{"type": FIELD_TYPE, "field": "AMT_CREDIT"}, {"type": FIELD_TYPE, "field": "TERM_MONTHS"}]
-ORIGINALS = {f.name: f for f in WhatIfFields.model_validate(what_if_fields()).fields}
+NAMES = ["AMT_CREDIT", "TERM_MONTHS", "AMT_ANNUITY", "AMT_GOODS_PRICE"]
+IDS = [{"type": FIELD_TYPE, "field": name} for name in NAMES]
+FIELDS = WhatIfFields.model_validate(what_if_fields())
+ORIGINALS = {f.name: f for f in FIELDS.fields}
+LOAN = loan_terms(FIELDS.loan)
+LOAN_DATA = FIELDS.loan.model_dump()
+#: What the form shows for the file in French: nothing changed.
+AS_SHOWN_FR = ["406\u202f598", "18", "24\u202f700", "351\u202f000"]
+
+
+def changes(values: list, language: str = "fr") -> dict:
+    typed = dict(zip(NAMES, values, strict=True))
+    return requested_changes(typed, ORIGINALS, LOAN, language)
 
 
 def test_only_the_fields_the_advisor_changed_are_sent() -> None:
-    # The form shows 406598 and 16.5 (rounded): leaving them untouched is no change.
-    assert client_page.changed_fields(IDS, [406598, 16.5], ORIGINALS) == {}
-    assert client_page.changed_fields(IDS, [200000, 16.5], ORIGINALS) == {"AMT_CREDIT": 200000.0}
-    assert client_page.changed_fields(IDS, [None, 24], ORIGINALS) == {"TERM_MONTHS": 24.0}
+    # The form shows whole euros and whole months: leaving them untouched is no change.
+    assert changes(AS_SHOWN_FR) == {}
+    assert changes(["406,598", "18", "24,700", "351,000"], "en") == {}
+    assert changes(["200 000", "18", "24 700", ""]) == {"AMT_CREDIT": 200000.0}
+    assert changes(["", "24", "", ""]) == {"TERM_MONTHS": 24.0}
+    assert changes(["", "", "", "300 000"]) == {"AMT_GOODS_PRICE": 300000.0}
+
+
+def test_a_typed_instalment_sets_a_whole_month_term() -> None:
+    """Typed then submitted before the form recomputed: the instalment was edited last."""
+    wanted = round(LOAN.instalment(406597.5, 36))
+    assert changes(["406 598", "18", f"{wanted}", ""]) == {"TERM_MONTHS": 36.0}
+
+
+def test_unreadable_text_names_the_field() -> None:
+    with pytest.raises(ValueError, match="AMT_CREDIT"):
+        changes(["deux cents", "18", "", ""])
 
 
 def test_what_if_posts_the_changes_and_shows_the_result(mocked, api) -> None:
     mocked.post(f"{API}/v1/what-if", json=what_if_result(0.43, 0.05))
-    panel = client_page.render_what_if(api, STATE_EN, IDS, [200000, 16.5], ORIGINALS)
+    panel = client_page.render_what_if(
+        api, STATE_EN, IDS, ["200,000", "18", "", ""], ORIGINALS, LOAN_DATA
+    )
     assert json.loads(mocked.calls[0].request.body) == {
         "client_id": CLIENT,
         "changes": {"AMT_CREDIT": 200000.0},
@@ -121,9 +159,53 @@ def test_what_if_posts_the_changes_and_shows_the_result(mocked, api) -> None:
 
 
 def test_what_if_without_change_does_not_call_the_api(mocked, api) -> None:
-    panel = client_page.render_what_if(api, STATE_FR, IDS, [406598, 16.5], ORIGINALS)
+    panel = client_page.render_what_if(api, STATE_FR, IDS, AS_SHOWN_FR, ORIGINALS, LOAN_DATA)
     assert len(mocked.calls) == 0
     assert TABLES["fr"]["whatif.none"] in text_of(panel)
+
+
+def test_what_if_says_which_field_it_could_not_read(mocked, api) -> None:
+    panel = client_page.render_what_if(
+        api, STATE_EN, IDS, ["lots", "18", "", ""], ORIGINALS, LOAN_DATA
+    )
+    assert len(mocked.calls) == 0 and "Credit amount" in text_of(panel)
+    assert panel.role == "alert"
+
+
+def test_changing_the_amount_recomputes_the_instalment_at_the_products_rate() -> None:
+    term, annuity = sync_terms("AMT_CREDIT", "200 000", "18", "24 700", LOAN_DATA, "fr")
+    assert term == "18"
+    assert annuity == format_number(round(LOAN.instalment(200000.0, 18)), "fr", 0)
+    # the English page writes the same numbers its own way
+    term, annuity = sync_terms("TERM_MONTHS", "406,598", "36", "24,700", LOAN_DATA, "en")
+    assert (term, annuity) == ("36", format_number(round(LOAN.instalment(406598.0, 36)), "en"))
+
+
+def test_terms_are_whole_months_within_the_products_limits() -> None:
+    assert sync_terms("TERM_MONTHS", "406 598", "27,7", "", LOAN_DATA, "fr")[0] == "28"
+    assert sync_terms("TERM_MONTHS", "406 598", "120", "", LOAN_DATA, "fr")[0] == "60"
+    instalment = round(LOAN.instalment(406597.5, 30) * 1.002)
+    term, annuity = sync_terms("AMT_ANNUITY", "406 598", "18", str(instalment), LOAN_DATA, "fr")
+    assert term == "30"
+    assert annuity == format_number(round(LOAN.instalment(406598.0, 30)), "fr")
+    # unreadable text or an instalment below the interest leaves the fields alone
+    assert sync_terms("AMT_ANNUITY", "406 598", "18", "abc", LOAN_DATA, "fr") == (None, None)
+    assert sync_terms("AMT_ANNUITY", "406 598", "18", "1", LOAN_DATA, "fr") == (None, None)
+
+
+def test_recourse_panel_lists_the_options(mocked, api) -> None:
+    mocked.post(f"{API}/v1/recourse", json=recourse())
+    panel = client_page.render_recourse(api, STATE_EN)
+    text = text_of(panel)
+    assert "EN: borrow €300,000" in text and "EN: over 36 months" in text
+    assert "FR:" not in text and "EN message options" in text
+    assert json.loads(mocked.calls[0].request.body) == {"client_id": CLIENT}
+
+
+def test_recourse_panel_says_when_nothing_grants(mocked, api) -> None:
+    mocked.post(f"{API}/v1/recourse", json=recourse("none_within_bounds"))
+    text = text_of(client_page.render_recourse(api, STATE_FR))
+    assert "FR message none_within_bounds" in text and "Option" not in text
 
 
 def test_what_if_refused_value_names_the_field(mocked, api) -> None:
@@ -135,7 +217,9 @@ def test_what_if_refused_value_names_the_field(mocked, api) -> None:
         }
     }
     mocked.post(f"{API}/v1/what-if", status=422, json=body)
-    panel = client_page.render_what_if(api, STATE_EN, IDS, [99_000_000, 16.5], ORIGINALS)
+    panel = client_page.render_what_if(
+        api, STATE_EN, IDS, ["99,000,000", "18", "", ""], ORIGINALS, LOAN_DATA
+    )
     assert "AMT_CREDIT" in text_of(panel) and "<= 10M" in text_of(panel)
 
 

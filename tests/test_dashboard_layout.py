@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from dash import dcc, html
 from dashboard_payloads import (
+    BASE_PROBABILITY,
     BASE_VALUE,
     CONTRIBUTIONS,
     EVALUATION,
@@ -18,6 +19,7 @@ from dashboard_payloads import (
     figure_of,
     find,
     model_info,
+    points_factor,
     prediction,
     text_of,
     walk,
@@ -37,7 +39,7 @@ from dashboard.layout.model_page import confusion_table, model_overview, perform
 from dashboard.layout.pages import app_shell, page_for
 from dashboard.layout.reasons import reasons_panel
 from dashboard.layout.waterfall import group_chart, waterfall_chart, waterfall_steps
-from dashboard.layout.what_if import FIELD_TYPE, what_if_form
+from dashboard.layout.what_if import what_if_form
 from dashboard.layout.what_if import what_if_result as what_if_result_panel
 from dashboard.routing import Route
 from shared.contract import (
@@ -79,8 +81,12 @@ def test_refused_decision_in_words_icon_and_numbers(language: str) -> None:
     assert ("34,6" if language == "fr" else "34.6") in text  # distance in points
     assert "v-test-1" in text
     figure = figure_of(panel, "gauge")
-    assert figure.data[0].value == pytest.approx(43.0)
-    assert figure.data[0].gauge.threshold.value == pytest.approx(8.4)
+    # the gauge's scale is stretched around the threshold (GaugeScale): 40 % of the arc for
+    # 0..threshold, 35 % up to three times the threshold, the rest above
+    assert figure.data[0].gauge.threshold.value == pytest.approx(40.0)
+    expected = 75 + 25 * (0.43 - 3 * 0.084) / (1 - 3 * 0.084)
+    assert figure.data[0].value == pytest.approx(expected)
+    assert figure.layout.annotations[0].text == ("43,0\u00a0%" if language == "fr" else "43.0%")
     assert_every_chart_has_a_text_alternative(panel)
     summary = attribute(find(panel, "gauge-probability"), "data-probability")
     assert float(summary) == pytest.approx(0.43)
@@ -133,7 +139,7 @@ def test_reasons_panel_says_when_a_side_is_empty() -> None:
 
 def test_waterfall_keeps_the_top_factors_and_sums_the_rest() -> None:
     exp = Explanation.model_validate(explanation())
-    steps, rest = waterfall_steps(exp, "fr", top=5)
+    steps, rest = waterfall_steps(exp, "fr", top=5, unit="logodds")
     ranked = sorted(CONTRIBUTIONS, key=abs, reverse=True)
     assert [s.contribution for s in steps] == ranked[:5]
     assert rest.contribution == pytest.approx(sum(ranked[5:]) + OTHER)
@@ -142,10 +148,27 @@ def test_waterfall_keeps_the_top_factors_and_sums_the_rest() -> None:
     assert total == pytest.approx(exp.raw_output)
 
 
+def test_waterfall_in_points_goes_from_the_average_clients_probability_to_this_clients() -> None:
+    exp = Explanation.model_validate(explanation(0.43))
+    steps, rest = waterfall_steps(exp, "fr", top=5)  # probability points by default
+    ranked = sorted(CONTRIBUTIONS, key=abs, reverse=True)
+    factor = points_factor(0.43)
+    # the same bars in the same order, each converted with the one factor
+    assert [s.contribution for s in steps] == pytest.approx([v * factor for v in ranked[:5]])
+    total = BASE_PROBABILITY + sum(s.contribution for s in steps) + rest.contribution
+    assert total == pytest.approx(0.43)
+    figure = figure_of(waterfall_chart(exp, "fr"), "waterfall")
+    texts = list(figure.data[0].text)
+    assert texts[0] == "7,6\u00a0%" and texts[-1] == "43,0\u00a0%"
+    assert all("pts" in t for t in texts[1:-1])
+    assert "log-odds" not in figure.layout.xaxis.title.text
+    assert figure.data[0].x[0] == pytest.approx(100 * BASE_PROBABILITY)
+
+
 @pytest.mark.parametrize("language", LANGS)
 def test_waterfall_chart_labels_values_and_alternative(language: str) -> None:
     exp = Explanation.model_validate(explanation())
-    chart = waterfall_chart(exp, language)
+    chart = waterfall_chart(exp, language, "logodds")
     figure = figure_of(chart, "waterfall")
     labels = list(figure.data[0].y)
     assert labels[0] == translate("waterfall.base", language)
@@ -162,11 +185,16 @@ def test_waterfall_chart_labels_values_and_alternative(language: str) -> None:
 
 def test_group_chart_orders_groups_by_strength() -> None:
     exp = Explanation.model_validate(explanation())
-    chart = group_chart(exp.groups, "en")
+    chart = group_chart(exp.groups, "en", "logodds")
     figure = figure_of(chart, "groups")
     assert list(figure.data[0].y) == ["External scores", "Employment", "Cards"]
     summary = attribute(next(n for n in walk(chart) if attribute(n, "role") == "img"), "aria-label")
     assert "External scores" in summary and "+0.90" in summary
+    # in probability points: the same order, each group converted with the one factor
+    points = figure_of(group_chart(exp.groups, "en"), "groups")
+    assert list(points.data[0].y) == ["External scores", "Employment", "Cards"]
+    assert points.data[0].x[0] == pytest.approx(100 * 0.9 * points_factor(0.43))
+    assert "pp" in points.data[0].text[0] and "log-odds" not in points.layout.xaxis.title.text
 
 
 @pytest.mark.parametrize("language", LANGS)
@@ -232,20 +260,36 @@ def test_bivariate_by_score_colours_with_probabilities() -> None:
     assert "2\u202f500\u00a0€" in text_of(chart)
 
 
-def test_what_if_form_uses_pattern_ids_bounds_and_rounded_values() -> None:
-    fields = WhatIfFields.model_validate(what_if_fields()).fields
-    form = what_if_form(fields, "fr")
+@pytest.mark.parametrize("language", LANGS)
+def test_what_if_form_writes_numbers_the_languages_way(language: str) -> None:
+    data = WhatIfFields.model_validate(what_if_fields())
+    form = what_if_form(data.fields, language, data.loan)
     inputs = [n for n in walk(form) if isinstance(n, dcc.Input)]
-    assert [i.id for i in inputs] == [
-        {"type": FIELD_TYPE, "field": "AMT_CREDIT"},
-        {"type": FIELD_TYPE, "field": "TERM_MONTHS"},
+    assert [i.id["field"] for i in inputs] == [
+        "AMT_CREDIT",
+        "TERM_MONTHS",
+        "AMT_ANNUITY",
+        "AMT_GOODS_PRICE",
     ]
-    # No native min/max: the API checks the range and its message names field and bounds.
-    assert inputs[0].value == 406598
-    assert inputs[1].value == 16.5
+    # Text fields: a number field would show the browser's writing ("27.7" on a French page).
+    assert all(i.type == "text" for i in inputs)
+    values = [i.value for i in inputs]
+    if language == "fr":
+        assert values == ["406\u202f598", "18", "24\u202f700", "351\u202f000"]
+    else:
+        assert values == ["406,598", "18", "24,700", "351,000"]
     labels = [n for n in walk(form) if isinstance(n, html.Label)]
     assert all(any(i in list(walk(label)) for i in inputs) for label in labels)
-    assert "Montant du crédit" in text_of(form) and "10\u202f000\u202f000" in text_of(form)
+    text = text_of(form)
+    # client-relative bounds: 30 % to 100 % of the amount asked for, 6 to 60 months
+    if language == "fr":
+        assert "De 121\u202f980\u00a0€ à 406\u202f597\u00a0€" in text and "60,0" not in text
+    else:
+        assert "From €121,980 to €406,597" in text
+    assert "10\u202f000\u202f000" not in text and "10,000,000" not in text
+    rate = find(form, "whatif-rate")
+    assert "%" in text_of(rate)
+    assert ("18\u00a0mois" if language == "fr" else "18\u00a0months") in text_of(rate)
 
 
 def test_what_if_result_shows_new_decision_change_and_reasons() -> None:
@@ -255,6 +299,7 @@ def test_what_if_result_shows_new_decision_change_and_reasons() -> None:
     assert "Credit granted" in text and "5.0%" in text
     assert "−38.0" in text  # change in points
     assert "Credit amount" in text and "Y en" in text
+    assert "Credit amount: €406,598 → €200,000" in text  # the request as simulated
     assert translate("whatif.same_model", "en") in text
     assert_every_chart_has_a_text_alternative(panel)
 

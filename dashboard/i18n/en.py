@@ -55,6 +55,9 @@ TEXTS: dict[str, str] = {
         "Gauge: estimated probability of default {probability}; threshold {threshold}; "
         "decision: {decision}."
     ),
+    "gauge.scale": (
+        "The scale is stretched around the threshold: probabilities near it get more of the arc."
+    ),
     "reasons.heading": "Main reasons",
     "reasons.intro": "In plain words, what weighed most in this client's estimate.",
     "reasons.up": "Raising the risk",
@@ -62,18 +65,31 @@ TEXTS: dict[str, str] = {
     "reasons.none": "No notable factor.",
     "waterfall.heading": "Contribution of each factor",
     "waterfall.intro": (
-        "Starting from the average client, each bar pushes the risk score up (to the right, ▲) or "
-        "down (to the left, ▼). Units are the model's internal score (log-odds)."
+        "Starting from the average client, each bar raises the probability of default (to the "
+        "right, ▲) or lowers it (to the left, ▼), ending at this client's."
+    ),
+    "explain.unit": "Chart units",
+    "explain.unit.points": "Probability points",
+    "explain.unit.logodds": "Log-odds (specialists)",
+    "explain.unit.help_points": (
+        "In percentage points: the bars add up exactly to the client's probability (every "
+        "effect of the model is converted in the same proportion)."
+    ),
+    "explain.unit.help_logodds": (
+        "The model's internal score (log-odds), as TreeSHAP computes it: the bars add up to the "
+        "client's raw score."
     ),
     "waterfall.base": "Average client",
     "waterfall.rest": "All other factors",
     "waterfall.total": "This client",
     "waterfall.axis": "Risk score (log-odds)",
+    "waterfall.axis_points": "Probability of default",
     "waterfall.summary": (
         "Waterfall chart. Start (average client): {base}. {items}. Final score: {total}."
     ),
     "groups.heading": "Contribution by family of criteria",
     "groups.axis": "Effect on the risk score (log-odds)",
+    "groups.axis_points": "Effect on the probability of default (points)",
     "groups.summary": "Bar chart of effects by family: {items}.",
     "groups.item": "{label}: {effect}",
     "card.heading": "Client information",
@@ -81,9 +97,34 @@ TEXTS: dict[str, str] = {
     # What-if
     "whatif.heading": "Simulation: what if the application changed?",
     "whatif.intro": (
-        "Change one or more amounts of the application and run the simulation: the client's file "
-        "is not modified."
+        "Change the amount, the term, the instalment or the goods price, then run the "
+        "simulation: the client's file is not modified. The instalment follows the amount and the "
+        "term at the client's product rate; an instalment you type gives a term in whole months."
     ),
+    "whatif.rate": (
+        "Term and instalment computed at the application's implied rate: {rate} a year "
+        "(term on file: {term})."
+    ),
+    "whatif.invalid": "“{field}” could not be read: {value}",
+    "whatif.applied": "Simulated request",
+    # What would change the decision, the client's document
+    "recourse.heading": "What would change the decision",
+    "recourse.intro": (
+        "Nearby requests that would be granted, computed by the same model as the decision. "
+        "Only the terms of the credit change (amount from 30 to 100% of the request, the "
+        "product's terms, the goods price), never the client's situation."
+    ),
+    "recourse.option": "Option {number}",
+    "recourse.searched": "{count} alternative requests assessed.",
+    "summary.heading": "Document for the client",
+    "summary.intro": (
+        "One page to hand to the client: the decision, its reasons, the information used, what "
+        "would change it and their rights (review by a person, contesting the decision)."
+    ),
+    "summary.pdf": "Download the summary (PDF, English)",
+    "summary.pdf_other": "French version (PDF)",
+    "summary.html": "Open the web version (English)",
+    "whatif.applied_item": "{label}: {before} → {after}",
     "whatif.range": "From {low} to {high}",
     "whatif.current": "In the file: {value}",
     "whatif.submit": "Run the simulation",

@@ -60,6 +60,10 @@ TEXTS: dict[str, str] = {
         "Jauge : probabilité de défaut estimée {probability} ; seuil {threshold} ; "
         "décision : {decision}."
     ),
+    "gauge.scale": (
+        "Échelle dilatée autour du seuil : l'arc donne plus de place aux probabilités proches "
+        "du seuil."
+    ),
     "reasons.heading": "Principales raisons",
     "reasons.intro": "En clair, ce qui a le plus pesé dans l'estimation pour ce client.",
     "reasons.up": "Ce qui augmente le risque",
@@ -67,18 +71,31 @@ TEXTS: dict[str, str] = {
     "reasons.none": "Aucun facteur notable.",
     "waterfall.heading": "Contribution de chaque facteur",
     "waterfall.intro": (
-        "En partant du client moyen, chaque barre augmente le score de risque (vers la droite, ▲) "
-        "ou le diminue (vers la gauche, ▼). Unité : score interne du modèle (log-odds)."
+        "En partant du client moyen, chaque barre augmente la probabilité de défaut (vers la "
+        "droite, ▲) ou la diminue (vers la gauche, ▼), jusqu'à celle de ce client."
+    ),
+    "explain.unit": "Unité des graphiques",
+    "explain.unit.points": "Points de probabilité",
+    "explain.unit.logodds": "Log-odds (spécialistes)",
+    "explain.unit.help_points": (
+        "En points de pourcentage : les barres s'additionnent exactement à la probabilité du "
+        "client (chaque effet du modèle est converti dans la même proportion)."
+    ),
+    "explain.unit.help_logodds": (
+        "Score interne du modèle (log-odds), tel que TreeSHAP le calcule : les barres "
+        "s'additionnent au score brut du client."
     ),
     "waterfall.base": "Client moyen",
     "waterfall.rest": "Tous les autres facteurs",
     "waterfall.total": "Ce client",
     "waterfall.axis": "Score de risque (log-odds)",
+    "waterfall.axis_points": "Probabilité de défaut",
     "waterfall.summary": (
         "Graphique en cascade. Départ (client moyen) : {base}. {items}. Score final : {total}."
     ),
     "groups.heading": "Contribution par famille de critères",
     "groups.axis": "Effet sur le score de risque (log-odds)",
+    "groups.axis_points": "Effet sur la probabilité de défaut (points)",
     "groups.summary": "Diagramme en barres des effets par famille : {items}.",
     "groups.item": "{label} : {effect}",
     "card.heading": "Informations du client",
@@ -86,9 +103,35 @@ TEXTS: dict[str, str] = {
     # Simulation
     "whatif.heading": "Simulation : et si la demande changeait ?",
     "whatif.intro": (
-        "Modifiez un ou plusieurs montants de la demande puis lancez la simulation : le dossier "
-        "du client n'est pas modifié."
+        "Modifiez le montant, la durée, la mensualité ou le prix du bien puis lancez la "
+        "simulation : le dossier du client n'est pas modifié. La mensualité suit le montant et la "
+        "durée au taux du produit du client ; une mensualité saisie donne une durée en mois "
+        "entiers."
     ),
+    "whatif.rate": (
+        "Durée et mensualité calculées au taux implicite de la demande : {rate} par an "
+        "(durée du dossier : {term})."
+    ),
+    "whatif.invalid": "Valeur non comprise dans « {field} » : {value}",
+    "whatif.applied": "Demande simulée",
+    # Ce qui changerait la décision, document pour le client
+    "recourse.heading": "Ce qui changerait la décision",
+    "recourse.intro": (
+        "Demandes proches qui seraient accordées, calculées par le même modèle que la décision. "
+        "Seules les conditions du crédit changent (montant de 30 à 100 % de la demande, durées "
+        "du produit, prix du bien), jamais la situation du client."
+    ),
+    "recourse.option": "Option {number}",
+    "recourse.searched": "{count} demandes alternatives évaluées.",
+    "summary.heading": "Document pour le client",
+    "summary.intro": (
+        "Une page à remettre au client : la décision, ses raisons, les informations utilisées, "
+        "ce qui la changerait et ses droits (réexamen par une personne, contestation)."
+    ),
+    "summary.pdf": "Télécharger le résumé (PDF, français)",
+    "summary.pdf_other": "Version anglaise (PDF)",
+    "summary.html": "Ouvrir la version web (français)",
+    "whatif.applied_item": "{label} : {before} → {after}",
     "whatif.range": "De {low} à {high}",
     "whatif.current": "Au dossier : {value}",
     "whatif.submit": "Lancer la simulation",

@@ -13,8 +13,13 @@ from dashboard.layout.account import account_block, forbidden_page, staff_home_p
 from dashboard.layout.common import dropdown_labels, loading_panel, section, toggle_group
 from dashboard.layout.final_decision import final_decision_section
 from dashboard.layout.governance import card_page, governance_page
+from dashboard.layout.recourse import summary_links
 from dashboard.layout.search import search_box
+from dashboard.layout.waterfall import DEFAULT_UNIT, UNITS
 from dashboard.routing import Route, client_path
+
+#: The store (and toggle group) of the explanation charts' unit: probability points or log-odds.
+UNIT_STORE = "explain-unit"
 
 #: Re-checks the API this often while the page is open, to show and clear the outage banner.
 HEALTH_POLL_MS = 10_000
@@ -159,6 +164,18 @@ def client_page(route: Route, language: str) -> list[Any]:
                     intro=translate("reasons.intro", language),
                 ),
                 section(
+                    "recourse",
+                    translate("recourse.heading", language),
+                    loading_panel("recourse-panel", language),
+                    intro=translate("recourse.intro", language),
+                ),
+                section(
+                    "summary-document",
+                    translate("summary.heading", language),
+                    summary_links(client_id, language),
+                    intro=translate("summary.intro", language),
+                ),
+                section(
                     "card",
                     translate("card.heading", language),
                     loading_panel("card-panel", language),
@@ -166,6 +183,19 @@ def client_page(route: Route, language: str) -> list[Any]:
                 section(
                     "contributions",
                     translate("waterfall.heading", language),
+                    dcc.Store(id="explanation-data"),
+                    dcc.Store(id=UNIT_STORE, data=DEFAULT_UNIT),
+                    toggle_group(
+                        UNIT_STORE,
+                        translate("explain.unit", language),
+                        [(unit, translate(f"explain.unit.{unit}", language)) for unit in UNITS],
+                        DEFAULT_UNIT,
+                    ),
+                    html.P(
+                        translate(f"explain.unit.help_{DEFAULT_UNIT}", language),
+                        id="explain-unit-help",
+                        className="help",
+                    ),
                     loading_panel("waterfall-panel", language),
                     intro=translate("waterfall.intro", language),
                 ),
