@@ -93,6 +93,10 @@ class PostgresServer:
         command = [*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.home / "data"), *args]
         return subprocess.run(command, capture_output=True, text=True, check=check, timeout=60)
 
+    def restart(self) -> None:
+        """pg_ctl restart -m fast (its output to the log: a pipe would stay open)."""
+        self.pg_ctl("-l", str(self.home / "server.log"), "-m", "fast", "-w", "-t", "60", "restart")
+
     def log(self) -> str:
         path = self.home / "server.log"
         return path.read_text(errors="replace") if path.exists() else ""
