@@ -13,6 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from training.commands.engine_options import add_engine_arguments, open_engine
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -35,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated feature families (default: all; application is always included)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_engine_arguments(parser)
 
 
 def state_path_for(out: Path) -> Path:
@@ -59,7 +62,7 @@ def _atomic_write(target: Path, write: object) -> None:
 def run(args: argparse.Namespace) -> int:
     from training.data.reader import open_tables
     from training.errors import UserFacingError
-    from training.features.pipeline import build_features, fit_feature_state
+    from training.features.pipeline import fit_feature_state
     from training.features.state import FeatureState
     from training.progress import Progress
 
@@ -68,18 +71,19 @@ def run(args: argparse.Namespace) -> int:
     if suffix not in (".parquet", ".csv"):
         raise UserFacingError(f"--out {out}: unknown extension; expected .parquet or .csv")
     progress = Progress("features", quiet=args.quiet)
-    tables = open_tables(args.data, progress=progress)
-    if args.state:
-        state_file = Path(args.state)
-        if not state_file.is_file():
-            raise UserFacingError(f"--state {state_file}: no such file")
-        state = FeatureState.from_json(state_file.read_text("utf-8"))
-    else:
-        families = args.families.split(",") if args.families else None
-        with progress.stage("fitting the feature state on application_train"):
-            state = fit_feature_state(tables, families=families)
-    progress.say(f"{len(state.feature_names)} features in {len(state.families)} families")
-    matrix = build_features(tables, state, progress=progress)
+    with open_engine(args, progress, data=args.data) as engine:
+        tables = open_tables(args.data, progress=progress)
+        if args.state:
+            state_file = Path(args.state)
+            if not state_file.is_file():
+                raise UserFacingError(f"--state {state_file}: no such file")
+            state = FeatureState.from_json(state_file.read_text("utf-8"))
+        else:
+            families = args.families.split(",") if args.families else None
+            with progress.stage("fitting the feature state on application_train"):
+                state = fit_feature_state(tables, families=families)
+        progress.say(f"{len(state.feature_names)} features in {len(state.families)} families")
+        matrix = engine.features(args.data, tables, state, progress)
     with progress.stage(f"writing {out}"):
         if suffix == ".parquet":
             _atomic_write(out, matrix.write_parquet)

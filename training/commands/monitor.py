@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from training.commands.engine_options import add_engine_arguments, open_engine
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, required=True, help="MODEL_DIR or a version folder")
@@ -21,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--out", type=Path, default=None, help="also write an HTML report here")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_engine_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,12 +38,11 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.data.exists():
         raise UserFacingError(f"--data {args.data} does not exist")
-    report = monitor(
-        args.model,
-        args.data,
-        extra_features=args.feature,
-        progress=Progress("monitor", quiet=args.quiet),
-    )
+    progress = Progress("monitor", quiet=args.quiet)
+    with open_engine(args, progress, data=args.data) as engine:
+        report = monitor(
+            args.model, args.data, extra_features=args.feature, progress=progress, engine=engine
+        )
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.out.with_name(f".{args.out.name}.tmp-{os.getpid()}")

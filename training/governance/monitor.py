@@ -14,6 +14,7 @@ import numpy as np
 
 from shared.bundle import BundleError, LoadedBundle
 from shared.drift import DRIFT_REFERENCE_FILE, DriftReference, DriftReport, drift_report
+from training.distributed.engine import SINGLE_NODE, Engine
 from training.errors import UserFacingError
 from training.progress import Progress
 
@@ -37,8 +38,10 @@ def monitor(
     *,
     extra_features: list[str] | None = None,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> DriftReport:
-    """Drift of the applicants found in `data` (folder, zip or Parquet set) against the bundle."""
+    """Drift of the applicants found in `data` (folder, zip or Parquet set) against the bundle.
+    `engine` computes the features (training.distributed.engine; default: this process)."""
     from training.data.reader import open_tables
     from training.model import feature_bridge
     from training.model.predict import Scorer, applicant_ids
@@ -60,7 +63,7 @@ def monitor(
     tables = open_tables(data)
     ids = applicant_ids(tables, APPLICATION_TABLES)
     with progress.stage(f"features of {len(ids):,} applicants"):
-        frame = feature_bridge.compute_features(tables, scorer.state, progress, client_ids=ids)
+        frame = (engine or SINGLE_NODE).features(data, tables, scorer.state, progress, ids)
         x = feature_bridge.align(frame, ids, names).x
         del frame
     with progress.stage("scoring and comparing with the training reference"):
