@@ -1,5 +1,6 @@
 """Governance endpoints on the session's sample bundle: fairness, model card, live drift after
-predictions, the advisors' decisions recorded then exported (and surviving a restart)."""
+predictions, the advisors' decisions recorded then exported (and surviving a restart), with the
+records in SQLite and in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,11 +23,21 @@ KEY = "governance-key-0123456789"
 HEADERS = {"X-API-Key": KEY}
 
 
-@pytest.fixture(scope="module")
-def settings(sample_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> ApiSettings:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def settings(
+    request: pytest.FixtureRequest, sample_bundle: Path, tmp_path_factory: pytest.TempPathFactory
+) -> ApiSettings:
+    """The records in a SQLite file, then in PostgreSQL (tests/postgres_server.py)."""
+    database_url = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        name = server.create_database()
+        request.addfinalizer(lambda: server.drop_database(name))
+        database_url = server.url(name)
     return ApiSettings(
         model_dir=sample_bundle,
         audit_db=tmp_path_factory.mktemp("governance-audit") / "audit.sqlite",
+        database_url=database_url,
         api_keys=f"risk-office:{KEY}",
     )
 
