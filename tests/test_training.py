@@ -232,7 +232,7 @@ def test_train_writes_a_valid_bundle(trained, real_sample: Path) -> None:
     )
     assert manifest.metrics["model"].roc_auc > 0.68
     assert manifest.metrics["model"].roc_auc > manifest.metrics["dummy"].roc_auc + 0.1
-    assert set(manifest.metrics) == {"model", "dummy", "logistic"}
+    assert set(manifest.metrics) == {"model", "dummy", "logistic", "scorecard", "plain_lightgbm"}
     assert manifest.metrics["model"].cost_at_threshold <= manifest.metrics["model"].cost_at_half
     curve = bundle.cost_curve()
     assert curve.chosen_threshold == manifest.threshold

@@ -23,7 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-rounds", type=int, default=None, help="boosting round cap (default 3000)"
     )
     parser.add_argument(
-        "--learning-rate", type=float, default=None, help="LightGBM learning rate (default 0.05)"
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="LightGBM learning rate (default 0.05, or 0.02 below 50,000 training applicants)",
     )
     parser.add_argument("--threads", type=int, default=None, help="LightGBM threads (default 2)")
     parser.add_argument(
@@ -35,6 +38,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "application field never used as a model input, besides CODE_GENDER (always "
             "excluded); repeatable, e.g. --exclude-attribute DAYS_BIRTH "
             "(docs/protected-attributes.md)"
+        ),
+    )
+    parser.add_argument(
+        "--no-monotone",
+        action="store_true",
+        help="no monotone constraints on external scores and days past due (default: on)",
+    )
+    parser.add_argument(
+        "--tune-trials",
+        type=int,
+        default=0,
+        metavar="N",
+        help=(
+            "seeded Optuna search of N trials per cross-fitting model, on its own training rows "
+            "(needs the [tuning] extra; default 0: no search; docs/model-quality.md)"
         ),
     )
     parser.add_argument(
@@ -96,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
         options["exclude_attributes"] = tuple(args.exclude_attribute)
     if args.keep_unused_features:
         options["prune_unused_features"] = False
+    if args.no_monotone:
+        options["monotone_constraints"] = False
+    if args.tune_trials:
+        options["tune_trials"] = args.tune_trials
     if args.bootstrap is not None:
         options["bootstrap_resamples"] = args.bootstrap
     try:

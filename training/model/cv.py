@@ -28,7 +28,7 @@ a full binning pass per fold at full scale.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import lightgbm as lgb
@@ -116,7 +116,7 @@ def _heartbeat(progress: Progress, label: str, every: int = 100):
 def _params(config: TrainConfig, y: np.ndarray, feature_names: Sequence[str]) -> dict[str, object]:
     """LightGBM parameters for a fit on labels `y` over `feature_names` (per-feature settings
     such as monotone constraints must follow the names: the refit may read fewer features)."""
-    params = config.lightgbm.native(config.seed)
+    params = config.booster_params(len(y), feature_names)
     if config.class_weighting == "balanced":
         positives = float(np.sum(y))
         params["scale_pos_weight"] = (len(y) - positives) / max(positives, 1.0)
@@ -148,8 +148,12 @@ def cross_validate(
     categorical: Sequence[str],
     config: TrainConfig,
     progress: Progress,
+    fold_params: Sequence[Mapping[str, object]] | None = None,
 ) -> CVResult:
-    """The K fold models and their OOF raw scores (see the module docstring for the protocol)."""
+    """The K fold models and their OOF raw scores (see the module docstring for the protocol).
+
+    `fold_params[k]` overrides parameters of fold model k (the hyperparameter search's choice
+    for it, made without fold k: training.model.tuning)."""
     params = _params(config, y, feature_names)
     full = make_dataset(x, y, feature_names, categorical, params)
     full.construct()
@@ -168,13 +172,15 @@ def cross_validate(
         )
         with progress.stage(f"fold {k + 1}/{config.folds} ({fit.size:,} fit rows)"):
             booster = lgb.train(
-                params,
+                params if fold_params is None else {**params, **fold_params[k]},
                 full.subset(fit.tolist()),
                 num_boost_round=config.max_rounds,
                 valid_sets=[full.subset(stop.tolist())],
                 valid_names=["early_stopping"],
                 callbacks=[
-                    lgb.early_stopping(config.early_stopping_rounds, verbose=False),
+                    lgb.early_stopping(
+                        config.early_stopping_rounds, first_metric_only=True, verbose=False
+                    ),
                     _heartbeat(progress, f"fold {k + 1}"),
                 ],
             )
@@ -212,9 +218,10 @@ def refit(
     categorical: Sequence[str],
     config: TrainConfig,
     rounds: int,
+    overrides: Mapping[str, object] | None = None,
 ) -> lgb.Booster:
     """The model for applicants outside the training set: all training rows, the fold models'
-    mean number of rounds."""
-    params = _params(config, y, feature_names)
+    mean number of rounds (`overrides`: the hyperparameter search's choice for the refit)."""
+    params = {**_params(config, y, feature_names), **(overrides or {})}
     dataset = make_dataset(x, y, feature_names, categorical, params)
     return lgb.train(params, dataset, num_boost_round=rounds)

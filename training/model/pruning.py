@@ -16,8 +16,9 @@ and in the tests).
 The LightGBM text format (v4) holds feature positions in: the header (`max_feature_idx`,
 `feature_names`, `feature_infos`, `monotone_constraints`), each tree's `split_feature`, the
 `tree_sizes` line (byte length of each tree block, used by the loader), and the parameters block
-(`[monotone_constraints: ...]`, `[categorical_feature: ...]`). Any other per-feature setting
-or a linear tree is refused with a message rather than silently carried over.
+(`[monotone_constraints: ...]`, `[feature_contri: ...]`, `[categorical_feature: ...]`). Any
+other per-feature setting or a linear tree is refused with a message rather than silently
+carried over.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ import numpy as np
 
 #: Per-feature parameters the rewrite cannot renumber: pruning refuses a model that sets them.
 _UNSUPPORTED_PARAMETERS = (
-    "feature_contri",
     "max_bin_by_feature",
     "interaction_constraints",
     "forcedsplits_filename",
     "cegb_penalty_feature_lazy",
     "cegb_penalty_feature_coupled",
 )
+#: Per-feature parameters renumbered with the kept features (feature_contri: the features
+#: training.model.monotone keeps out of every split).
+_PER_FEATURE_LISTS = ("monotone_constraints", "feature_contri")
 _TREE_START = re.compile(r"^Tree=\d+$", re.MULTILINE)
 _END_OF_TREES = "end of trees"
 
@@ -96,7 +99,7 @@ def _rewrite_parameters(block: str, keep: list[int], new_index: dict[int, int]) 
         key, value = match.groups()
         if key in _UNSUPPORTED_PARAMETERS and value.strip():
             raise PruningError(f"pruning cannot renumber LightGBM parameter {key}={value!r}")
-        if key == "monotone_constraints" and value:
+        if key in _PER_FEATURE_LISTS and value:
             values = value.split(",")
             lines[i] = f"[{key}: {','.join(values[k] for k in keep)}]"
         elif key == "categorical_feature" and value:

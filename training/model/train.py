@@ -57,7 +57,7 @@ from shared.bundle import (
 from shared.tables import CLIENT_ID, TARGET
 from training.errors import DataError, UserFacingError
 from training.governance.stage import build_governance
-from training.model import baselines, feature_bridge
+from training.model import baselines, feature_bridge, monotone
 from training.model.bundle_writer import data_fingerprint, version_name, write_bundle
 from training.model.client_store import client_frame, write_client_store
 from training.model.config import TrainConfig
@@ -69,6 +69,8 @@ from training.model.proxy import proxy_checks
 from training.model.proxy import report_lines as proxy_report_lines
 from training.model.pruning import check_unchanged, prune_fold_models
 from training.model.reference import build_reference, text_codes
+from training.model.scorecard import scorecard_oof
+from training.model.tuning import tune
 from training.progress import Progress
 
 TRAIN_TABLE, TEST_TABLE = "application_train", "application_test"
@@ -185,15 +187,28 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         )
         del frame
 
+    tuned = None
+    if config.tune_trials:
+        with progress.stage(f"hyperparameter search, {config.tune_trials} trials per model"):
+            tuned = tune(train_m.x, y, names, categorical, config, progress)
+    constraints = monotone.summary(names) if config.monotone_constraints else None
     with progress.stage(f"{config.folds}-fold cross-fitting"):
-        cv = cross_validate(train_m.x, y, names, categorical, config, progress)
+        cv = cross_validate(
+            train_m.x,
+            y,
+            names,
+            categorical,
+            config,
+            progress,
+            fold_params=None if tuned is None else tuned.fold_params,
+        )
         aucs = ", ".join(f"{a:.4f}" for a in cv.fold_aucs)
         progress.say(f"AUC of each fold model on its unseen fold: {aucs}")
 
     # Baselines see the unpruned matrix: the pruning list was chosen by models that saw every
     # fold's labels, which a baseline scored on fold k must not depend on.
     oof: dict[str, np.ndarray] = {"model": cv.oof}
-    with progress.stage("baselines (dummy, logistic regression)"):
+    with progress.stage("baselines (dummy, logistic, scorecard, plain LightGBM)"):
         oof["dummy"] = baselines.dummy_oof(y, cv.fold_of_row)
         oof["logistic"] = baselines.logistic_oof(
             train_m.x,
@@ -203,6 +218,12 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
             categorical,
             max_rows=config.logistic_max_rows,
             seed=config.seed,
+        )
+        oof["scorecard"] = scorecard_oof(
+            train_m.x, y, cv.fold_of_row, names, categorical, seed=config.seed
+        )
+        oof["plain_lightgbm"] = baselines.plain_lightgbm_oof(
+            train_m.x, y, names, categorical, config, progress
         )
 
     with progress.stage("pruning unused features"):
@@ -242,8 +263,17 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         metrics = {name: e.metrics for name, e in evaluations.items()}
         served_oof = calibration.apply(cv.oof)
 
-    with progress.stage(f"refit on all {len(y):,} rows ({cv.refit_rounds} rounds)"):
-        booster = refit(train_x, y, names, categorical, config, cv.refit_rounds)
+    refit_rounds = cv.refit_rounds if tuned is None else tuned.refit.rounds
+    with progress.stage(f"refit on all {len(y):,} rows ({refit_rounds} rounds)"):
+        booster = refit(
+            train_x,
+            y,
+            names,
+            categorical,
+            config,
+            refit_rounds,
+            overrides=None if tuned is None else tuned.refit.params,
+        )
         test_p = (
             calibration.apply(probability_from_raw(predict_raw(booster, test_x)))
             if test_x is not None
@@ -321,8 +351,11 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
     evaluation = protocol(config)
     training_params: dict[str, Any] = {
         "config": config.model_dump(mode="json"),
-        "lightgbm_native": config.lightgbm.native(config.seed),
-        "refit_rounds": cv.refit_rounds,
+        "lightgbm_native": config.lightgbm.native(config.seed, len(y)),
+        "early_stopping_metric": config.early_stopping_metric,
+        "monotone": constraints,
+        "tuning": None if tuned is None else tuned.record(),
+        "refit_rounds": refit_rounds,
         "best_iterations": cv.best_iterations,
         "fold_aucs": cv.fold_aucs,
         "early_stopping_aucs": cv.early_stopping_aucs,
@@ -366,7 +399,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         fold_of_row=cv.fold_of_row,
         ids=train_raw[CLIENT_ID].to_numpy(),
         fold_aucs=cv.fold_aucs,
-        refit_rounds=cv.refit_rounds,
+        refit_rounds=refit_rounds,
         evaluation=evaluation,
         pruned=pruned.dropped,
         proxy_checks=proxies,
