@@ -269,3 +269,56 @@ def test_the_dask_trainer_keeps_lgb_trains_contract_and_its_accuracy(client) -> 
     reloaded = lgb.Booster(model_str=refit.model_to_string())
     assert np.array_equal(reloaded.predict(x[held_out]), refit.predict(x[held_out]))
     trainer.release()
+
+
+# ------------------------------------------------------------------ batch scoring and drift
+
+
+def test_batch_scores_written_per_partition_equal_the_single_node_scores(
+    sample_bundle: Path, sample_data: Path, sample_lake: Path, client, tmp_path: Path
+) -> None:
+    from training.distributed.scoring import SUMMARY_FILE, score_to_folder
+    from training.model.predict import Scorer
+
+    single = tmp_path / "single.parquet"
+    base = ["score", "--model", str(sample_bundle), "--quiet"]
+    assert main([*base, "--data", str(sample_data), "--out", str(single)]) == 0
+    out = tmp_path / "scores"
+    argv = [*base, "--data", str(sample_lake), "--out", str(out), "--engine", "dask"]
+    assert main(argv) == 0
+    parts = sorted(out.glob("part-*.parquet"))
+    assert [p.name for p in parts] == [f"part-0000{i}.parquet" for i in range(4)]
+    expected = pl.read_parquet(single).sort(CLIENT_ID)
+    got = pl.read_parquet(parts).sort(CLIENT_ID)
+    assert_frame_equal(got, expected, check_exact=True)  # the same probabilities, to the bit
+    summary = json.loads((out / SUMMARY_FILE).read_text())
+    assert summary["rows"] == expected.height == sum(p["rows"] for p in summary["parts"])
+    assert summary["refused"] == int((expected["decision"] == "refuse").sum())
+
+    # A second run replaces its own previous output; any other folder is left alone.
+    scorer = Scorer.load(sample_bundle)
+    train_only = score_to_folder(client, sample_lake, scorer, ("application_train",), out, QUIET)
+    assert pl.read_parquet(sorted(out.glob("part-*.parquet"))).height == train_only["rows"]
+    assert train_only["rows"] < expected.height
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(UserFacingError, match="is not an output of `scoring score --engine dask`"):
+        score_to_folder(client, sample_lake, scorer, ("application_train",), foreign, QUIET)
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+    with pytest.raises(UserFacingError, match="writes a folder of Parquet parts"):
+        score_to_folder(
+            client, sample_lake, scorer, ("application_train",), tmp_path / "s.csv", QUIET
+        )
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_drift_report_on_dask_is_the_single_node_report(
+    sample_bundle: Path, sample_data: Path, sample_lake: Path, client
+) -> None:
+    from training.governance.monitor import monitor
+
+    single = monitor(sample_bundle, sample_data)
+    on_dask = monitor(sample_bundle, sample_lake, engine=DaskEngine(client, DaskOptions(), QUIET))
+    assert single.n > 1_000 and single.features
+    assert on_dask.model_dump(exclude={"source"}) == single.model_dump(exclude={"source"})
