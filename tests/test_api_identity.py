@@ -196,6 +196,8 @@ def test_who_did_what_is_recorded_and_exported_to_risk_only(
     opened = client.get(f"/v1/clients/{client_id}", headers=alice)
     assert opened.status_code == 200 and opened.headers["Cache-Control"] == "no-store"
     assert client.post("/v1/predict", json={"client_id": client_id}, headers=alice).is_success
+    summary = client.get(f"/v1/clients/{client_id}/summary?format=html", headers=alice)
+    assert summary.status_code == 200, summary.text
     model_decision = client.post(
         "/v1/predict", json={"client_id": client_id}, headers=alice
     ).json()["decision"]
@@ -215,12 +217,16 @@ def test_who_did_what_is_recorded_and_exported_to_risk_only(
     audit = jsonl(client.get("/v1/audit", headers=rita).text)
     predictions = [r for r in audit if r["endpoint"] == "predict" and r["client_id"] == client_id]
     assert [r["user"] for r in predictions][-3:] == ["alice", "alice", None]
+    summaries = [r["user"] for r in audit if r["endpoint"] == "summary"]
+    assert summaries == ["alice"]
     decisions = jsonl(client.get("/v1/decisions", headers=rita).text)
     assert decisions[-1]["user"] == "alice"
 
     access = jsonl(client.get("/v1/audit/access", headers=rita).text)
     opens = [r for r in access if r["action"] == "client.open"]
     assert opens[-1]["user"] == "alice" and opens[-1]["client_id"] == client_id
+    (summary_row,) = [r for r in access if r["action"] == "client.summary"]
+    assert summary_row["user"] == "alice" and summary_row["detail"] == "lang=fr format=html"
     exports = [(r["action"], r["user"]) for r in access if r["action"].startswith("export.")]
     assert exports == [
         ("export.audit", "rita"),

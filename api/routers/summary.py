@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.audit import access_write
 from api.client_summary import build_summary, render_html
 from api.dependencies import Caller, Service
 from api.pdf import html_to_pdf
@@ -62,6 +63,9 @@ async def client_summary(
         [Scored(client_id, None, scored.probability, scored.decision, scored.raw, scored.model)],
         started,
     )
+    # The client's file left the API: in the client-access log too (docs/sign-in.md).
+    detail = f"lang={lang} format={format}"
+    await service.audit.write_async([access_write(caller, "client.summary", client_id, detail)])
     filename = f"decision-{client_id}-{lang}.{format}"
     headers = {
         "Cache-Control": "no-store",
