@@ -128,7 +128,8 @@ def test_what_if_rescoring(
 ) -> None:
     open_client(page, dashboard_url, client_id)
     field = page.locator("#whatif-AMT_CREDIT input")
-    current = float(field.input_value())
+    # the French page writes "406 598" (narrow no-break space): read it back as a number
+    current = float(field.input_value().replace("\u202f", "").replace(",", "."))
     new_value = round(current / 2)
     field.fill(str(new_value))
     page.click("#whatif-submit")
