@@ -13,12 +13,13 @@ from training.model.tracking import ARTIFACTS_FOLDER, EXPERIMENT, flat_params
 mlflow = pytest.importorskip("mlflow", reason="the [mlflow] extra is not installed")
 
 
-def test_train_logs_params_metrics_and_bundle(real_sample: Path, tmp_path: Path, capsys) -> None:
-    """Through the CLI, on the real sample with the small, fast settings of the other tests."""
+def test_train_logs_params_metrics_and_bundle(sample_data: Path, tmp_path: Path, capsys) -> None:
+    """Through the CLI, on the shared sample (real, else synthetic), with the small, fast
+    settings of the other tests."""
     database = tmp_path / "tracking" / "runs.db"  # parent folder does not exist yet
     uri = f"sqlite:///{database}"
     out = tmp_path / "models"
-    argv = ["train", "--data", str(real_sample), "--out", str(out), "--quiet", "--folds", "2"]
+    argv = ["train", "--data", str(sample_data), "--out", str(out), "--quiet", "--folds", "2"]
     argv += ["--max-rounds", "40", "--learning-rate", "0.15", "--seed", "11", "--mlflow", uri]
     assert main(argv) == 0
     run_line = [line for line in capsys.readouterr().out.splitlines() if "MLflow run" in line]

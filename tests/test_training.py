@@ -1,5 +1,6 @@
 """Training: metrics against sklearn, the calibration decision, reference statistics,
-determinism, and `scoring train / evaluate / score` end to end on the real sample."""
+determinism, and `scoring train / evaluate / score` end to end on the shared sample (the real
+sample, else the synthetic stand-in of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -197,11 +198,11 @@ def test_shap_importance_ranks_the_informative_feature_first() -> None:
     assert set(by_group) == {"g1", "g2", "other"}
 
 
-# --- end to end on the real sample ------------------------------------------------------------
+# --- end to end on the shared sample (real rows, else synthetic) ----------------------------------
 
 
 @pytest.fixture(scope="module")
-def trained(real_sample: Path, tmp_path_factory: pytest.TempPathFactory):
+def trained(sample_data: Path, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("models")
     config = TrainConfig(
         folds=3,
@@ -212,16 +213,16 @@ def trained(real_sample: Path, tmp_path_factory: pytest.TempPathFactory):
         logistic_max_rows=3_000,
         shap_rows=1_000,
     )
-    return out, train(real_sample, out, config, QUIET)
+    return out, train(sample_data, out, config, QUIET)
 
 
 @pytest.mark.slow
-def test_train_writes_a_valid_bundle(trained, real_sample: Path) -> None:
+def test_train_writes_a_valid_bundle(trained, sample_data: Path) -> None:
     out, result = trained
     bundle = load_bundle(out)
     manifest = bundle.manifest
     assert bundle.root == result.bundle and manifest.version == result.version
-    sample = pl.read_csv(real_sample / "application_train.csv", columns=["SK_ID_CURR", "TARGET"])
+    sample = pl.read_csv(sample_data / "application_train.csv", columns=["SK_ID_CURR", "TARGET"])
     y = sample["TARGET"].to_numpy()
     assert manifest.n_train == len(y)
     assert manifest.default_rate == pytest.approx(y.mean())
@@ -256,12 +257,12 @@ def test_train_writes_a_valid_bundle(trained, real_sample: Path) -> None:
 
 
 @pytest.mark.slow
-def test_client_store_has_every_applicant(trained, real_sample: Path) -> None:
+def test_client_store_has_every_applicant(trained, sample_data: Path) -> None:
     out, result = trained
     bundle = load_bundle(out)
     clients = pl.read_parquet(bundle.clients_path)
-    train_ids = pl.read_csv(real_sample / "application_train.csv", columns=["SK_ID_CURR"])
-    test_ids = pl.read_csv(real_sample / "application_test.csv", columns=["SK_ID_CURR"])
+    train_ids = pl.read_csv(sample_data / "application_train.csv", columns=["SK_ID_CURR"])
+    test_ids = pl.read_csv(sample_data / "application_test.csv", columns=["SK_ID_CURR"])
     assert clients.height == train_ids.height + test_ids.height
     assert clients[CLIENT_ID_COLUMN].is_sorted()
     train_rows = clients.filter(pl.col(CLIENT_SPLIT_COLUMN) == "train")
@@ -278,10 +279,10 @@ def test_client_store_has_every_applicant(trained, real_sample: Path) -> None:
 
 
 @pytest.mark.slow
-def test_evaluate_command_json(trained, real_sample: Path, capsys) -> None:
+def test_evaluate_command_json(trained, sample_data: Path, capsys) -> None:
     out, _ = trained
     assert (
-        main(["evaluate", "--model", str(out), "--data", str(real_sample), "--json", "--quiet"])
+        main(["evaluate", "--model", str(out), "--data", str(sample_data), "--json", "--quiet"])
         == 0
     )
     report = json.loads(capsys.readouterr().out)
@@ -294,14 +295,14 @@ def test_evaluate_command_json(trained, real_sample: Path, capsys) -> None:
     assert report["auc"] > manifest.metrics["model"].roc_auc
     assert report["model"] == "refit"
     assert report["n_training_applicants"] == manifest.n_train
-    assert main(["evaluate", "--model", str(out), "--data", str(real_sample), "--quiet"]) == 0
+    assert main(["evaluate", "--model", str(out), "--data", str(sample_data), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "evaluation of the refit model" in text
     assert f"warning: {manifest.n_train:,} of them are training applicants" in text
 
 
 @pytest.mark.slow
-def test_score_command_matches_client_store(trained, real_sample: Path, tmp_path: Path) -> None:
+def test_score_command_matches_client_store(trained, sample_data: Path, tmp_path: Path) -> None:
     out, _ = trained
     target = tmp_path / "scores.csv"
     assert (
@@ -311,7 +312,7 @@ def test_score_command_matches_client_store(trained, real_sample: Path, tmp_path
                 "--model",
                 str(out),
                 "--data",
-                str(real_sample),
+                str(sample_data),
                 "--out",
                 str(target),
                 "--quiet",
@@ -338,7 +339,7 @@ def test_score_command_matches_client_store(trained, real_sample: Path, tmp_path
                 "--model",
                 str(out),
                 "--data",
-                str(real_sample),
+                str(sample_data),
                 "--out",
                 str(parquet),
                 "--quiet",
@@ -349,10 +350,10 @@ def test_score_command_matches_client_store(trained, real_sample: Path, tmp_path
     assert pl.read_parquet(parquet).equals(scores)
 
 
-def test_commands_explain_bad_inputs(tmp_path: Path, real_sample: Path, capsys) -> None:
-    assert main(["evaluate", "--model", str(tmp_path), "--data", str(real_sample)]) == 2
+def test_commands_explain_bad_inputs(tmp_path: Path, sample_data: Path, capsys) -> None:
+    assert main(["evaluate", "--model", str(tmp_path), "--data", str(sample_data)]) == 2
     assert "no bundle in" in capsys.readouterr().err
-    code = main(["score", "--model", str(tmp_path), "--data", str(real_sample), "--out", "x.txt"])
+    code = main(["score", "--model", str(tmp_path), "--data", str(sample_data), "--out", "x.txt"])
     assert code == 2
     assert "expected .csv or .parquet" in capsys.readouterr().err
     code = main(["train", "--data", str(tmp_path / "none"), "--out", str(tmp_path), "--folds", "1"])
