@@ -173,24 +173,24 @@ def test_what_if_says_which_field_it_could_not_read(mocked, api) -> None:
 
 
 def test_changing_the_amount_recomputes_the_instalment_at_the_products_rate() -> None:
-    term, annuity = sync_terms("AMT_CREDIT", "200 000", "18", "24 700", LOAN_DATA, "fr")
-    assert term == "18"
+    amount, term, annuity = sync_terms("AMT_CREDIT", "200000", "18", "24 700", LOAN_DATA, "fr")
+    assert (amount, term) == ("200\u202f000", "18")  # rewritten the French way
     assert annuity == format_number(round(LOAN.instalment(200000.0, 18)), "fr", 0)
     # the English page writes the same numbers its own way
-    term, annuity = sync_terms("TERM_MONTHS", "406,598", "36", "24,700", LOAN_DATA, "en")
+    _, term, annuity = sync_terms("TERM_MONTHS", "406,598", "36", "24,700", LOAN_DATA, "en")
     assert (term, annuity) == ("36", format_number(round(LOAN.instalment(406598.0, 36)), "en"))
 
 
 def test_terms_are_whole_months_within_the_products_limits() -> None:
-    assert sync_terms("TERM_MONTHS", "406 598", "27,7", "", LOAN_DATA, "fr")[0] == "28"
-    assert sync_terms("TERM_MONTHS", "406 598", "120", "", LOAN_DATA, "fr")[0] == "60"
+    assert sync_terms("TERM_MONTHS", "406 598", "27,7", "", LOAN_DATA, "fr")[1] == "28"
+    assert sync_terms("TERM_MONTHS", "406 598", "120", "", LOAN_DATA, "fr")[1] == "60"
     instalment = round(LOAN.instalment(406597.5, 30) * 1.002)
-    term, annuity = sync_terms("AMT_ANNUITY", "406 598", "18", str(instalment), LOAN_DATA, "fr")
+    _, term, annuity = sync_terms("AMT_ANNUITY", "406 598", "18", str(instalment), LOAN_DATA, "fr")
     assert term == "30"
     assert annuity == format_number(round(LOAN.instalment(406598.0, 30)), "fr")
     # unreadable text or an instalment below the interest leaves the fields alone
-    assert sync_terms("AMT_ANNUITY", "406 598", "18", "abc", LOAN_DATA, "fr") == (None, None)
-    assert sync_terms("AMT_ANNUITY", "406 598", "18", "1", LOAN_DATA, "fr") == (None, None)
+    assert sync_terms("AMT_ANNUITY", "406 598", "18", "abc", LOAN_DATA, "fr") == (None,) * 3
+    assert sync_terms("AMT_ANNUITY", "406 598", "18", "1", LOAN_DATA, "fr") == (None,) * 3
 
 
 def test_recourse_panel_lists_the_options(mocked, api) -> None:

@@ -90,6 +90,6 @@ def test_choice_is_smallest_first_one_per_kind_and_never_a_needless_extra_change
     needless = _option(0.30, AMT_CREDIT=900.0, AMT_GOODS_PRICE=700.0)
     both = _option(0.35, AMT_CREDIT=950.0, TERM_MONTHS=18.0)
     dominated = _option(0.36, AMT_CREDIT=950.0, TERM_MONTHS=30.0)  # term 30 alone grants
-    chosen = choose([(dominated, 0.01), (both, 0.05), (needless, 0.05), (term, 0.08), (amount_bigger, 0.07),
-                     (amount, 0.09)])  # fmt: skip
+    offered = [(dominated, 0.01), (both, 0.05), (needless, 0.05), (term, 0.08)]
+    chosen = choose([*offered, (amount_bigger, 0.07), (amount, 0.09)])
     assert [c for c, _ in chosen] == [amount, term, both]

@@ -188,6 +188,7 @@ def register(app: Dash, api: ApiClient) -> None:
         return render_what_if_form(api, page_state)
 
     @app.callback(
+        Output(field_id(CREDIT), "value"),
         Output(field_id(TERM), "value"),
         Output(field_id(ANNUITY), "value"),
         Input(field_id(CREDIT), "value"),
@@ -199,15 +200,16 @@ def register(app: Dash, api: ApiClient) -> None:
     )
     def _sync(
         credit: Any, term: Any, annuity: Any, loan: dict[str, Any] | None, page_state: Any
-    ) -> tuple[Any, Any]:
-        """Amount or term -> instalment; instalment -> whole months (and its instalment)."""
+    ) -> tuple[Any, Any, Any]:
+        """Amount or term -> instalment; instalment -> whole months (and its instalment);
+        each field rewritten the language's way."""
         trigger = ctx.triggered_id
         name = trigger.get("field") if isinstance(trigger, dict) else None
         _, language = _state(page_state)
-        new_term, new_annuity = sync_terms(name, credit, term, annuity, loan, language)
-        return (
-            no_update if new_term is None or new_term == term else new_term,
-            no_update if new_annuity is None or new_annuity == annuity else new_annuity,
+        updated = sync_terms(name, credit, term, annuity, loan, language)
+        return tuple(  # type: ignore[return-value]
+            no_update if new is None or new == old else new
+            for new, old in zip(updated, (credit, term, annuity), strict=True)
         )
 
     @app.callback(

@@ -102,8 +102,8 @@ TEXTS: dict[str, str] = {
         "term at the client's product rate; an instalment you type gives a term in whole months."
     ),
     "whatif.rate": (
-        "Term and instalment computed at the application's implied rate: {rate} a year "
-        "(term on file: {term})."
+        "Term and instalment computed at the application's implied rate, the one that gives the "
+        "file's instalment over its term ({term})."
     ),
     "whatif.invalid": "“{field}” could not be read: {value}",
     "whatif.applied": "Simulated request",
@@ -190,6 +190,8 @@ TEXTS: dict[str, str] = {
     "model.value": "Model",
     "model.baseline.logistic": "Simple method (logistic)",
     "model.baseline.dummy": "No model (average rate)",
+    "model.baseline.scorecard": "Classic scorecard (binned, logistic)",
+    "model.baseline.plain_lightgbm": "Same booster, application fields only",
     "model.ci": "{level} CI: {low} to {high}",
     "model.cost": "Cost at the threshold",
     "model.cost.help": (

@@ -109,8 +109,8 @@ TEXTS: dict[str, str] = {
         "entiers."
     ),
     "whatif.rate": (
-        "Durée et mensualité calculées au taux implicite de la demande : {rate} par an "
-        "(durée du dossier : {term})."
+        "Durée et mensualité calculées au taux implicite de la demande, celui qui donne la "
+        "mensualité du dossier sur sa durée ({term})."
     ),
     "whatif.invalid": "Valeur non comprise dans « {field} » : {value}",
     "whatif.applied": "Demande simulée",
@@ -200,6 +200,8 @@ TEXTS: dict[str, str] = {
     "model.value": "Modèle",
     "model.baseline.logistic": "Méthode simple (logistique)",
     "model.baseline.dummy": "Sans modèle (taux moyen)",
+    "model.baseline.scorecard": "Grille de score classique (classes, logistique)",
+    "model.baseline.plain_lightgbm": "Même modèle, champs de la demande seuls",
     "model.ci": "IC {level} : {low} à {high}",
     "model.cost": "Coût au seuil",
     "model.cost.help": (

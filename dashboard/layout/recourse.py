@@ -20,8 +20,14 @@ from shared.contract import RecourseResult
 
 def recourse_panel(result: RecourseResult, language: str) -> html.Div:
     message = result.message_fr if language == "fr" else result.message_en
+    # With options, the section's introduction already says what they are.
     children: list[object] = [
-        html.P(message, id="recourse-message", **{"data-status": result.status})
+        html.P(
+            message,
+            id="recourse-message",
+            hidden=bool(result.options),
+            **{"data-status": result.status},
+        )
     ]
     if result.options:
         items = []

@@ -155,7 +155,6 @@ def what_if_form(
                 translate(
                     "whatif.rate",
                     language,
-                    rate=format_percent(loan.annual_rate, language),
                     term=shown_text(float(loan.term_months), "months", language),
                 ),
                 className="help",
@@ -173,8 +172,9 @@ def sync_terms(
     annuity_text: Any,
     loan: dict[str, Any] | None,
     language: str,
-) -> tuple[Any, Any]:
-    """(term text, instalment text) after the advisor changed `trigger`.
+) -> tuple[Any, Any, Any]:
+    """(amount text, term text, instalment text) after the advisor changed `trigger`, each
+    written the language's way ("133 660", "18").
 
     The amount or the term changed: the instalment of that amount over that many whole months
     at the product's rate. The instalment changed: the whole number of months closest to it,
@@ -183,23 +183,26 @@ def sync_terms(
     """
     terms = loan_terms(loan)
     if terms is None or trigger not in (CREDIT, TERM, ANNUITY):
-        return None, None
+        return None, None, None
     try:
-        credit = parse_number(credit_text, language) or terms.credit
+        typed_credit = parse_number(credit_text, language)
+        credit = typed_credit or terms.credit
         if trigger == ANNUITY:
             payment = parse_number(annuity_text, language)
             if payment is None or payment <= 0:
-                return None, None
+                return None, None, None
             months = terms.term_for(credit, payment)
             if months is None:
-                return None, None
+                return None, None, None
         else:
             typed = parse_number(term_text, language)
             months = terms.term_months if typed is None else round(typed)
             months = min(max(months, terms.min_term), terms.max_term)
     except ValueError:
-        return None, None
+        return None, None, None
+    amount = field_text("EUR", typed_credit, language) if typed_credit is not None else None
     return (
+        amount,
         format_number(float(months), language, 0),
         format_number(round(terms.instalment(credit, months)), language, 0),
     )
