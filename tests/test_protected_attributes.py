@@ -38,8 +38,9 @@ AGE_FEATURES = {"DAYS_BIRTH", "APP_EMPLOYED_TO_AGE", "APP_PHONE_CHANGE_TO_AGE"}
 
 
 @pytest.fixture(scope="module")
-def tables(real_sample: Path) -> Tables:
-    return open_tables(real_sample)
+def tables(sample_data: Path) -> Tables:
+    """The shared sample: real rows when present, else the synthetic stand-in (conftest)."""
+    return open_tables(sample_data)
 
 
 @pytest.fixture(scope="module")
@@ -193,8 +194,9 @@ def test_every_text_column_of_the_contract_declares_the_missing_labels() -> None
 
 
 def test_pensioners_organization_xna_is_missing(
-    tables: Tables, default_state: FeatureState
+    real_sample: Path, tables: Tables, default_state: FeatureState
 ) -> None:
+    """Needs real rows: over 1,000 pensioners and unemployed applicants have XNA there."""
     raw = tables["application_train"].select(CLIENT_ID, "ORGANIZATION_TYPE").collect()
     xna = raw.filter(pl.col("ORGANIZATION_TYPE") == "XNA")[CLIENT_ID]
     assert xna.len() > 1000  # pensioners and the unemployed, on real rows
