@@ -58,6 +58,7 @@ def log_config(level: str) -> dict[str, Any]:
 
 def serve(args: argparse.Namespace, *, prog: str = "python -m api") -> int:
     """Run the API until it is stopped; StartupError when it cannot start."""
+    import logging.config
     import os
     import sys
 
@@ -98,6 +99,9 @@ def serve(args: argparse.Namespace, *, prog: str = "python -m api") -> int:
         "server_header": False,
         "proxy_headers": False,
     }
+    # The same logging before uvicorn starts, so that what loading says (the bundle, where the
+    # records go) is shown too.
+    logging.config.dictConfig(common["log_config"])
     try:
         if settings.workers == 1:
             from api.app import create_app, load_service
