@@ -118,8 +118,8 @@ def test_online_equals_batch_on_synthetic_data(synthetic: Path) -> None:
     assert_parity(synthetic, minimum=200)
 
 
-def test_partitions_of_clients_equal_the_full_batch(real_sample: Path) -> None:
-    tables = open_tables(real_sample)
+def test_partitions_of_clients_equal_the_full_batch(sample_data: Path) -> None:
+    tables = open_tables(sample_data)
     state = fit_feature_state(tables)
     full = build_features(tables, state)
     ids = full[CLIENT_ID].to_list()
@@ -130,7 +130,7 @@ def test_partitions_of_clients_equal_the_full_batch(real_sample: Path) -> None:
     assert not problems, f"{len(problems)} differences, e.g. {problems[:5]}"
 
 
-def test_unknown_client_ids_give_no_rows(real_sample: Path) -> None:
-    tables = open_tables(real_sample)
+def test_unknown_client_ids_give_no_rows(sample_data: Path) -> None:
+    tables = open_tables(sample_data)
     state = fit_feature_state(tables, families=["application", "bureau"])
     assert build_features(tables, state, client_ids=[1]).height == 0

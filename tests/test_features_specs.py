@@ -22,8 +22,8 @@ DERIVED_KEYS = Path(__file__).resolve().parents[1] / "training/features/derived_
 
 
 @pytest.fixture(scope="module")
-def sample_state(real_sample: Path) -> FeatureState:
-    return fit_feature_state(open_tables(real_sample))
+def sample_state(sample_data: Path) -> FeatureState:
+    return fit_feature_state(open_tables(sample_data))
 
 
 def test_one_spec_per_feature_in_matrix_order(sample_state: FeatureState) -> None:
@@ -66,8 +66,8 @@ def test_state_json_round_trip_and_version(sample_state: FeatureState) -> None:
         FeatureState.from_json(newer)
 
 
-def test_levels_are_fitted_on_training_clients_only(real_sample: Path) -> None:
-    tables = open_tables(real_sample)
+def test_levels_are_fitted_on_training_clients_only(sample_data: Path) -> None:
+    tables = open_tables(sample_data)
     test_ids = tables["application_test"].select(CLIENT_ID)
     # Give every bureau row of a test client a label no training client has.
     marked = tables["bureau"].with_columns(
@@ -81,8 +81,8 @@ def test_levels_are_fitted_on_training_clients_only(real_sample: Path) -> None:
     assert state.families == ["application", "bureau"]
 
 
-def test_family_subset_state(real_sample: Path) -> None:
-    tables = open_tables(real_sample)
+def test_family_subset_state(sample_data: Path) -> None:
+    tables = open_tables(sample_data)
     state = fit_feature_state(tables, families=["installments"])
     matrix = build_features(tables, state)
     assert {s.family for s in feature_specs(state)} == {"application", "installments"}
@@ -91,12 +91,16 @@ def test_family_subset_state(real_sample: Path) -> None:
         fit_feature_state(tables, families=["astrology"])
 
 
-def test_matrix_types_and_order(real_sample: Path, sample_state: FeatureState) -> None:
-    matrix = build_features(open_tables(real_sample), sample_state)
+def test_matrix_types_and_order(sample_data: Path, sample_state: FeatureState) -> None:
+    matrix = build_features(open_tables(sample_data), sample_state)
     assert matrix.schema[CLIENT_ID] == pl.Int32
     assert all(matrix.schema[n] == pl.Float32 for n in sample_state.feature_names)
     assert matrix[CLIENT_ID].is_sorted() and matrix[CLIENT_ID].n_unique() == matrix.height
-    assert matrix.height == 9_762 + 7_107  # train and test applicants
+    applicants = sum(  # train and test applicants (9,762 + 7,107 in the real sample)
+        pl.read_csv(sample_data / f"{t}.csv", columns=[CLIENT_ID]).height
+        for t in ("application_train", "application_test")
+    )
+    assert matrix.height == applicants
     assert "TARGET" not in matrix.columns
 
 
@@ -156,9 +160,9 @@ def run_command(*argv: str) -> int:
     return command.run(parser.parse_args(list(argv)))
 
 
-def test_command_writes_matrix_and_state(real_sample: Path, tmp_path: Path) -> None:
+def test_command_writes_matrix_and_state(sample_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "features.parquet"
-    assert run_command("--data", str(real_sample), "--out", str(out), "--quiet",
+    assert run_command("--data", str(sample_data), "--out", str(out), "--quiet",
                        "--families", "application,pos_cash") == 0  # fmt: skip
     matrix = pl.read_parquet(out)
     state = FeatureState.from_json((tmp_path / "out" / "features.state.json").read_text())
@@ -171,12 +175,12 @@ def test_command_writes_matrix_and_state(real_sample: Path, tmp_path: Path) -> N
     # Applying a stored state writes the same matrix (as CSV this time).
     again = tmp_path / "again.csv"
     state_file = str(tmp_path / "out" / "features.state.json")
-    assert run_command("--data", str(real_sample), "--out", str(again), "--state", state_file,
+    assert run_command("--data", str(sample_data), "--out", str(again), "--state", state_file,
                        "--quiet") == 0  # fmt: skip
     assert pl.read_csv(again, schema=matrix.schema).equals(matrix)
 
 
-def test_command_refuses_unknown_extension(real_sample: Path, tmp_path: Path) -> None:
+def test_command_refuses_unknown_extension(sample_data: Path, tmp_path: Path) -> None:
     with pytest.raises(UserFacingError, match=r"\.parquet or \.csv"):
-        run_command("--data", str(real_sample), "--out", str(tmp_path / "f.xlsx"))
+        run_command("--data", str(sample_data), "--out", str(tmp_path / "f.xlsx"))
     assert list(tmp_path.iterdir()) == []
