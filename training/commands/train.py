@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from training.commands.engine_options import add_engine_arguments, open_engine
 from training.model.tracking import DEFAULT_TRACKING_URI
 
 
@@ -80,6 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_engine_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,7 +136,9 @@ def run(args: argparse.Namespace) -> int:
         experiment_id = prepare_mlflow(args.mlflow)
     if not args.data.exists():
         raise UserFacingError(f"--data {args.data} does not exist")
-    result = train(args.data, args.out, config, Progress("train", quiet=args.quiet))
+    progress = Progress("train", quiet=args.quiet)
+    with open_engine(args, progress, data=args.data) as engine:
+        result = train(args.data, args.out, config, progress, engine=engine)
     print("\n".join(report_lines(result)))
     from training.governance.stage import summary_lines
 

@@ -145,9 +145,9 @@ def connect(options: DaskOptions, progress: Progress) -> Iterator[Client]:
                 client.wait_for_workers(1, timeout=options.connect_timeout)
             except (OSError, TimeoutError) as error:
                 raise UserFacingError(
-                    f"--scheduler {options.scheduler}: no Dask scheduler with a worker answered "
-                    f"within {options.connect_timeout:g}s ({error}); expected the address a running "
-                    "`dask scheduler` prints, e.g. tcp://10.0.0.5:8786"
+                    f"--scheduler {options.scheduler}: no Dask scheduler with a worker "
+                    f"answered within {options.connect_timeout:g}s ({error}); expected the "
+                    "address a running `dask scheduler` prints, e.g. tcp://10.0.0.5:8786"
                 ) from error
         else:
             with progress.stage(

@@ -178,12 +178,17 @@ class DaskTrainer:
         import dask.array as da
 
         self._sent = None  # drops the previous matrix's futures, freeing the workers' memory
-        workers = max(1, len(self.client.nthreads()))
-        blocks = max(2 * workers, math.ceil(x.nbytes / BLOCK_BYTES))
+        # Block i on worker i mod W (workers in address order): the same placement every run,
+        # so the same data and seed give the same trees (each worker bins its own rows).
+        workers = sorted(self.client.nthreads())
+        blocks = max(2 * len(workers), math.ceil(x.nbytes / BLOCK_BYTES))
         rows = max(1, math.ceil(x.shape[0] / blocks))
         bounds = [(a, min(a + rows, x.shape[0])) for a in range(0, x.shape[0], rows)]
-        x_parts = self.client.scatter([x[a:b] for a, b in bounds], hash=False)
-        y_parts = self.client.scatter([y[a:b] for a, b in bounds], hash=False)
+        x_parts, y_parts = [], []
+        for i, (a, b) in enumerate(bounds):
+            where = [workers[i % len(workers)]]
+            x_parts += self.client.scatter([x[a:b]], workers=where, hash=False)
+            y_parts += self.client.scatter([y[a:b]], workers=where, hash=False)
         x_array = da.concatenate(
             [
                 da.from_delayed(f, shape=(b - a, x.shape[1]), dtype=x.dtype)

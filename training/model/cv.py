@@ -28,7 +28,7 @@ a full binning pass per fold at full scale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import lightgbm as lgb
@@ -149,11 +149,13 @@ def cross_validate(
     config: TrainConfig,
     progress: Progress,
     fold_params: Sequence[Mapping[str, object]] | None = None,
+    trainer: Callable[..., lgb.Booster] = lgb.train,
 ) -> CVResult:
     """The K fold models and their OOF raw scores (see the module docstring for the protocol).
 
     `fold_params[k]` overrides parameters of fold model k (the hyperparameter search's choice
-    for it, made without fold k: training.model.tuning)."""
+    for it, made without fold k: training.model.tuning). `trainer` grows each booster with
+    `lgb.train`'s signature: lgb.train itself, or the Dask engine's (training.distributed)."""
     params = _params(config, y, feature_names)
     full = make_dataset(x, y, feature_names, categorical, params)
     full.construct()
@@ -171,7 +173,7 @@ def cross_validate(
             np.flatnonzero(fold_of_row != k), y, config.early_stopping_fraction, config.seed + k
         )
         with progress.stage(f"fold {k + 1}/{config.folds} ({fit.size:,} fit rows)"):
-            booster = lgb.train(
+            booster = trainer(
                 params if fold_params is None else {**params, **fold_params[k]},
                 full.subset(fit.tolist()),
                 num_boost_round=config.max_rounds,
@@ -219,9 +221,10 @@ def refit(
     config: TrainConfig,
     rounds: int,
     overrides: Mapping[str, object] | None = None,
+    trainer: Callable[..., lgb.Booster] = lgb.train,
 ) -> lgb.Booster:
     """The model for applicants outside the training set: all training rows, the fold models'
     mean number of rounds (`overrides`: the hyperparameter search's choice for the refit)."""
     params = {**_params(config, y, feature_names), **(overrides or {})}
     dataset = make_dataset(x, y, feature_names, categorical, params)
-    return lgb.train(params, dataset, num_boost_round=rounds)
+    return trainer(params, dataset, num_boost_round=rounds)

@@ -55,6 +55,7 @@ from shared.bundle import (
     fold_model_file,
 )
 from shared.tables import CLIENT_ID, TARGET
+from training.distributed.engine import SINGLE_NODE, Engine
 from training.errors import DataError, UserFacingError
 from training.governance.stage import build_governance
 from training.model import baselines, feature_bridge, monotone
@@ -153,9 +154,19 @@ def _reference_columns(
     return columns, all_levels
 
 
-def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> TrainResult:
-    """Trains on the tables under `data` and publishes a new bundle under `out`."""
+def train(
+    data: Path,
+    out: Path,
+    config: TrainConfig,
+    progress: Progress,
+    engine: Engine | None = None,
+) -> TrainResult:
+    """Trains on the tables under `data` and publishes a new bundle under `out`. `engine`
+    computes the features and grows the boosters (training.distributed.engine; default: this
+    process); everything else, and what is computed, is the same on either."""
     from training.data.reader import open_tables
+
+    engine = engine or SINGLE_NODE
 
     with progress.stage("reading tables"):
         tables = open_tables(data)
@@ -178,7 +189,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         categorical = feature_bridge.categorical_names(state)
         levels = feature_bridge.categorical_levels(state)
     with progress.stage(f"computing {len(names)} features"):
-        frame = feature_bridge.compute_features(tables, state, progress)
+        frame = engine.features(data, tables, state, progress)
         train_m = feature_bridge.align(frame, train_raw[CLIENT_ID].to_numpy(), names)
         test_m = (
             feature_bridge.align(frame, test_raw[CLIENT_ID].to_numpy(), names)
@@ -201,6 +212,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
             config,
             progress,
             fold_params=None if tuned is None else tuned.fold_params,
+            trainer=engine.trainer,
         )
         aucs = ", ".join(f"{a:.4f}" for a in cv.fold_aucs)
         progress.say(f"AUC of each fold model on its unseen fold: {aucs}")
@@ -273,6 +285,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
             config,
             refit_rounds,
             overrides=None if tuned is None else tuned.refit.params,
+            trainer=engine.trainer,
         )
         test_p = (
             calibration.apply(probability_from_raw(predict_raw(booster, test_x)))
@@ -363,6 +376,7 @@ def train(data: Path, out: Path, config: TrainConfig, progress: Progress) -> Tra
         "early_stopping_rows": [int(r.size) for r in cv.early_stopping_rows],
         "cross_fitted": {name: e.fold_summary() for name, e in evaluations.items()},
         "n_features": len(names),
+        "engine": engine.name,
         "pruning": {
             "enabled": config.prune_unused_features,
             "n_dropped": len(pruned.dropped),
