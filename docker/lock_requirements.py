@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICES: dict[str, tuple[str, ...]] = {
     "api": ("api",),
     "dashboard": ("dashboard",),
-    "training": ("training",),
+    # The trainer image also runs the Dask scheduler and workers (compose profile `dask`).
+    "training": ("training", "dask"),
 }
 
 #: Never allowed in the dashboard image (it talks to the API over HTTP and must stay light).
