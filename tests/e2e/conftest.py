@@ -89,8 +89,10 @@ def dashboard_url(
         stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path: Path) -> Iterator[object]:
+    """Package-scoped, not session-scoped: Playwright's sync API keeps an asyncio loop running
+    in the main thread while it is open, and tests after tests/e2e call asyncio.run()."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
