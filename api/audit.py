@@ -175,7 +175,7 @@ _Waiter = tuple[list[Write], asyncio.AbstractEventLoop | None, "asyncio.Future[N
 
 
 class AuditLog:
-    """One database per process, written by one writer thread that commits in groups.
+    """One database per process, written by writer threads that commit in groups.
 
     A commit's write to the WAL can block for a fraction of a millisecond on a busy disk; done
     on the event loop it would stall every other request. Requests instead hand their entries
@@ -183,6 +183,13 @@ class AuditLog:
     committed together in the next transaction (group commit), so under load one disk write
     serves many requests, and still no request is answered before its entries are committed.
     The same holds on both databases (api/storage.py): only the commit itself differs.
+
+    SQLite has one writer thread (the file has one writer at a time anyway). PostgreSQL has
+    `database.writers` of them, each with its own pooled connection: a PostgreSQL commit waits
+    for the server's WAL flush (milliseconds), and while one waits the next group can already
+    be sent (the server flushes concurrent commits together). Groups are numbered as they are
+    taken from the queue and acknowledged in that order, so an await returns only once every
+    group queued before its own is committed too (what `write_async([])` relies on to flush).
 
     `target`: the SQLite file, a postgresql:// URL or an api.storage.Database
     (api.storage.database_from_settings picks it from the settings).
@@ -194,7 +201,11 @@ class AuditLog:
         self.path = self.database.path
         self.database.open()
         self._queue: queue.SimpleQueue[_Waiter | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # schema changes and synchronous writes, one at a time
+        self._taking = threading.Lock()  # one writer drains the queue at a time
+        self._taken = 0  # number of the next group taken from the queue
+        self._acknowledged = threading.Condition()
+        self._next_ack = 0  # number of the next group whose waiters may be told
         try:
             self.database.ensure_schema(_SCHEMA)
             for table, columns in _ADDED_COLUMNS.items():
@@ -202,13 +213,20 @@ class AuditLog:
         except BaseException:
             self.database.close()
             raise
-        self._writer = threading.Thread(target=self._write_loop, name="audit-writer", daemon=True)
-        self._writer.start()
+        self._writers = [
+            threading.Thread(target=self._write_loop, name=f"audit-writer-{k}", daemon=True)
+            for k in range(self.database.writers)
+        ]
+        for writer in self._writers:
+            writer.start()
 
     def _commit(self, writes: Sequence[Write]) -> None:
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         statements = [(w.sql, [(now, *r) for r in w.rows] if w.stamped else w.rows) for w in writes]
-        with self._lock:
+        if self.database.writers == 1:  # one connection, shared with the synchronous writes
+            with self._lock:
+                self.database.commit(statements)
+        else:  # a pooled connection per commit
             self.database.commit(statements)
 
     def add_columns(self, table: str, columns: Sequence[str]) -> None:
@@ -245,11 +263,13 @@ class AuditLog:
         caller is promised, such as monitoring statistics); a failure is logged."""
         self._queue.put((list(writes), None, None))
 
-    def _write_loop(self) -> None:
-        while True:
+    def _take(self) -> tuple[int, list[_Waiter]] | None:
+        """The next group: everything queued now (at least one item), and its number."""
+        with self._taking:
             first = self._queue.get()
             if first is None:
-                return
+                self._queue.put(None)  # the other writers stop too
+                return None
             batch = [first]
             while True:
                 try:
@@ -260,6 +280,16 @@ class AuditLog:
                     self._queue.put(None)  # finish this batch, then stop
                     break
                 batch.append(item)
+            number = self._taken
+            self._taken += 1
+            return number, batch
+
+    def _write_loop(self) -> None:
+        while True:
+            taken = self._take()
+            if taken is None:
+                return
+            number, batch = taken
             error: BaseException | None = None
             try:
                 self._commit([write for writes, _, _ in batch for write in writes])
@@ -267,13 +297,19 @@ class AuditLog:
                 error = failure
                 if all(done is None for _, _, done in batch):
                     log.error("monitoring records could not be committed: %s", failure)
-            for _, loop, done in batch:
-                if loop is not None and done is not None:
-                    loop.call_soon_threadsafe(_settle, done, error)
+            with self._acknowledged:  # in the order the groups were taken
+                while self._next_ack != number:
+                    self._acknowledged.wait()
+                for _, loop, done in batch:
+                    if loop is not None and done is not None:
+                        loop.call_soon_threadsafe(_settle, done, error)
+                self._next_ack += 1
+                self._acknowledged.notify_all()
 
     def close(self) -> None:
         self._queue.put(None)
-        self._writer.join(timeout=10)
+        for writer in self._writers:
+            writer.join(timeout=10)
         with self._lock:
             self.database.close()
 

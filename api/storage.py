@@ -139,6 +139,8 @@ class Database(ABC):
     kind: str
     #: The SQLite file, None for PostgreSQL.
     path: Path | None = None
+    #: Writer threads that may commit at once (each needs a connection of its own).
+    writers: int = 1
 
     @abstractmethod
     def describe(self) -> str:
@@ -315,6 +317,9 @@ class PostgresDatabase(Database):
         check_database_url(self._url.get_secret_value())
         self.password_file = password_file
         self.pool_size = pool_size
+        # Half the pool commits (while one waits for the server's WAL flush, the next group is
+        # sent), the other half serves the readers (exports, the drift window).
+        self.writers = max(1, pool_size // 2)
         self._pool: ConnectionPool | None = None
         self._secrets: tuple[str, ...] = ()
 

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 
 from api import storage
 from api.app import create_app, load_service
-from api.audit import AuditLog, Entry, Write, read_access, read_records
+from api.audit import AuditLog, Entry, Write, _entries_write, read_access, read_records
 from api.decisions import DecisionLog, read_decisions
 from api.dependencies import ServiceState
 from api.storage import (
@@ -343,3 +344,29 @@ def test_the_api_keeps_every_record_in_postgresql(
     assert posted.status_code == 201
     (decision,) = read_decisions(pg_service.audit)
     assert decision.id == posted.json()["id"] and not decision.override
+
+
+def test_writers_acknowledge_groups_in_the_order_they_were_taken(postgres_url: str) -> None:
+    """Two commits run at once on PostgreSQL; an await still returns only after every group
+    queued before its own is committed (the flush `write_async([])` relies on it)."""
+    audit = AuditLog(PostgresDatabase(postgres_url, pool_size=4))
+    assert audit.database.writers == 2
+    started, calls = threading.Event(), []
+    commit = audit.database.commit
+
+    def slow_first(statements: list[storage.Statement]) -> None:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            started.set()
+            time.sleep(1.0)  # the first group is still being committed...
+        commit(statements)
+
+    audit.database.commit = slow_first  # type: ignore[method-assign]
+    entry = Entry("predict", "v1", "app", 1, None, 0.25, "grant", 0.5, 1.0)
+    try:
+        audit.submit([_entries_write([entry])])
+        assert started.wait(10)
+        asyncio.run(audit.write_async([]))  # ...by the other writer, yet this waits for it
+        assert len(calls) == 2 and _scalar(audit.database, "SELECT COUNT(*) FROM served") == 1
+    finally:
+        audit.close()
