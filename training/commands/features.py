@@ -86,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
         matrix = engine.features(args.data, tables, state, progress)
     with progress.stage(f"writing {out}"):
         if suffix == ".parquet":
-            _atomic_write(out, matrix.write_parquet)
+            # zstd level 1: a fifth less CPU than the default level for 5 % more bytes (a
+            # Kaggle-size matrix: 290 instead of 275 MB), on a command people wait for.
+            _atomic_write(out, lambda p: matrix.write_parquet(p, compression_level=1))
         else:
             _atomic_write(out, matrix.write_csv)
         if not args.state:

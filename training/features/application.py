@@ -11,7 +11,16 @@ import polars as pl
 
 from shared.tables import CLIENT_ID, TABLES, TARGET, Kind
 from training.data.schema import Tables
-from training.features.family import Block, Declarations, Family, Feature, days, ratio, table
+from training.features.family import (
+    Block,
+    Declarations,
+    Family,
+    Feature,
+    days,
+    ratio,
+    table,
+    without_sentinels,
+)
 from training.features.spec import FeatureSpec
 from training.features.state import FeatureState
 
@@ -55,8 +64,7 @@ def fit_categories(tables: Tables) -> dict[str, list[str]]:
 def _rows(tables: Tables, state: FeatureState) -> pl.LazyFrame:
     """The applicants' rows, without the excluded (protected) attributes: a feature that still
     read one would fail here rather than use it (see training.features.protected)."""
-    clean = [days(c).alias(c) for c in FIELDS if TABLES[SOURCE].column(c).holds_days]
-    return applicants(tables).with_columns(clean).drop(state.excluded)
+    return applicants(tables).with_columns(without_sentinels(SOURCE)).drop(state.excluded)
 
 
 def _ext(i: int) -> pl.Expr:

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from shared.tables import CLIENT_ID, TABLES
+from shared.tables import CLIENT_ID
 from training.data.schema import Tables
-from training.features.family import Block, Declarations, Family, Feature, days, ratio, table
+from training.features.family import (
+    Block,
+    Declarations,
+    Family,
+    Feature,
+    ratio,
+    table,
+    without_sentinels,
+)
 from training.features.state import FeatureState
 
 BUREAU = "bureau"
@@ -48,8 +56,7 @@ BUREAU_NUMERIC: dict[str, tuple[str, ...]] = {
 
 
 def _bureau_rows(tables: Tables, state: FeatureState) -> pl.LazyFrame:
-    clean = [days(c.name).alias(c.name) for c in TABLES[BUREAU].columns if c.holds_days]
-    return table(tables, BUREAU).with_columns(clean)
+    return table(tables, BUREAU).with_columns(without_sentinels(BUREAU))
 
 
 def _bureau_derived() -> dict[str, pl.Expr]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import polars as pl
 
@@ -89,8 +90,10 @@ def table(tables: Tables, name: str) -> pl.LazyFrame:
     return tables[name].with_columns(_unmarked(name))
 
 
+@cache
 def _unmarked(name: str) -> list[pl.Expr]:
-    """Each text column with its "no value" labels turned into nulls."""
+    """Each text column with its "no value" labels turned into nulls (built once per table:
+    expressions are immutable, and rebuilding them cost an online applicant ~1 ms)."""
     return [
         pl.when(pl.col(column).is_in(labels))
         .then(pl.lit(None, dtype=pl.String))
@@ -104,6 +107,12 @@ def days(column: str) -> pl.Expr:
     """A DAYS_* column with Home Credit's 365243 "no date" sentinel turned into a missing value."""
     col = pl.col(column)
     return pl.when(col != DAYS_SENTINEL).then(col)
+
+
+@cache
+def without_sentinels(name: str) -> list[pl.Expr]:
+    """Every DAYS_* column of the table, its 365243 sentinel turned into missing (built once)."""
+    return [days(c.name).alias(c.name) for c in TABLES[name].columns if c.holds_days]
 
 
 def ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
@@ -158,38 +167,64 @@ def fixed(value: pl.Expr) -> pl.Expr:
 
 
 Staged = tuple[pl.Expr, tuple[tuple[str, pl.Expr], ...], tuple[tuple[str, pl.Expr], ...]]
+#: A row subset as (name, condition): rows where the condition is not true are left out.
+Subset = tuple[str, pl.Expr]
 
 
-def staged(aggregation: str, value: pl.Expr, tag: str) -> Staged:
-    """(final expression, row columns, reductions) of one aggregation of a per-row `value`
-    (already masked to its subset); `tag` names the quantity and subset uniquely in the block.
+def flag_column(subset: str) -> str:
+    """The row column holding a subset's condition (computed once per block, not per quantity)."""
+    return f"__flag__{subset}"
+
+
+def _in_subset(column: str, subset: Subset | None) -> pl.Expr:
+    """`column`, missing outside the subset: the masking happens inside the reduction, so a
+    quantity shared by several subsets is converted once per row, not once per subset."""
+    if subset is None:
+        return pl.col(column)
+    return pl.when(pl.col(flag_column(subset[0]))).then(pl.col(column))
+
+
+def staged(aggregation: str, value: pl.Expr, quantity: str, subset: Subset | None = None) -> Staged:
+    """(final expression, row columns, reductions) of one aggregation of a per-row `value` over
+    the rows of `subset` (all rows when None).
+
+    `quantity` names the value uniquely in the block: the per-row columns are named after it
+    alone (its fixed-point form, its float form, its square), so every subset and aggregation of
+    one quantity shares them; only the reductions are per subset. Masking the converted value
+    inside the reduction gives the same numbers as converting the masked value (a row outside
+    the subset is missing either way) for a fraction of the per-row work.
     """
     col = pl.col
+    tag = f"{quantity}__{subset[0] if subset else 'all'}"
+    flag: tuple[tuple[str, pl.Expr], ...] = ((flag_column(subset[0]), subset[1]),) if subset else ()
     if aggregation in ("min", "max"):
-        v, r = f"__v__{tag}", f"__{aggregation}__{tag}"
-        reduce = col(v).min() if aggregation == "min" else col(v).max()
-        return col(r), ((v, value.cast(pl.Float64)),), ((r, reduce),)
+        v, r = f"__v__{quantity}", f"__{aggregation}__{tag}"
+        masked = _in_subset(v, subset)
+        reduce = masked.min() if aggregation == "min" else masked.max()
+        return col(r), ((v, value.cast(pl.Float64)), *flag), ((r, reduce),)
     if aggregation == "nunique":  # distinct known values (n_unique counts null as a value)
-        v, u, z = f"__v__{tag}", f"__nunique__{tag}", f"__nulls__{tag}"
+        v, u, z = f"__v__{quantity}", f"__nunique__{tag}", f"__nulls__{tag}"
         final = col(u).cast(pl.Int64) - pl.min_horizontal(col(z), pl.lit(1)).cast(pl.Int64)
+        masked = _in_subset(v, subset)
         return (
             final,
-            ((v, value.cast(pl.Float64)),),
-            ((u, col(v).n_unique()), (z, col(v).null_count())),
+            ((v, value.cast(pl.Float64)), *flag),
+            ((u, masked.n_unique()), (z, masked.null_count())),
         )
-    q, q2 = f"__q__{tag}", f"__q2__{tag}"
+    q, q2 = f"__q__{quantity}", f"__q2__{quantity}"
     s1, n, s2 = f"__s1__{tag}", f"__n__{tag}", f"__s2__{tag}"
-    rows: tuple[tuple[str, pl.Expr], ...] = ((q, fixed(value)),)
-    reductions: tuple[tuple[str, pl.Expr], ...] = ((s1, col(q).sum()), (n, col(q).count()))
+    rows: tuple[tuple[str, pl.Expr], ...] = ((q, fixed(value)), *flag)
+    masked = _in_subset(q, subset)
+    reductions: tuple[tuple[str, pl.Expr], ...] = ((s1, masked.sum()), (n, masked.count()))
     total, count = col(s1).cast(pl.Float64), col(n).cast(pl.Float64)
     if aggregation == "sum":  # a sum over nothing known is unknown, not 0
         return pl.when(col(n) > 0).then(total / SCALE), rows, reductions
     if aggregation == "mean":
         return pl.when(col(n) > 0).then(total / count / SCALE), rows, reductions
     if aggregation in ("var", "std"):  # sample variance (ddof=1, as pandas) from exact moments
-        wide = fixed(value).cast(pl.Int128)
+        wide = fixed(value).cast(pl.Int128)  # row columns cannot read each other
         rows += ((q2, wide * wide),)
-        reductions += ((s2, col(q2).sum()),)
+        reductions += ((s2, _in_subset(q2, subset).sum()),)
         big_n, big_s1 = col(n).cast(pl.Int128), col(s1).cast(pl.Int128)
         numerator = big_n * col(s2) - big_s1 * big_s1
         var = numerator.cast(pl.Float64) / (count * (count - 1.0)) / float(SCALE * SCALE)
@@ -221,10 +256,9 @@ class Declarations:
     def _name(self, *parts: str | None) -> str:
         return "_".join(p for p in (self.prefix, *parts) if p)
 
-    def masked(self, value: pl.Expr, subset: str | None) -> pl.Expr:
-        if subset is None:
-            return value
-        return pl.when(self.subsets[subset]).then(value)
+    def subset(self, name: str | None) -> Subset | None:
+        """(name, condition) of a declared subset, None for all rows."""
+        return None if name is None else (name, self.subsets[name])
 
     def add(self, spec: FeatureSpec, stages: Staged) -> Declarations:
         expr, rows, reductions = stages
@@ -244,7 +278,6 @@ class Declarations:
         """Aggregates a raw column, or a derived quantity `value` named by its `derived` key."""
         quantity = value if value is not None else pl.col(column)
         key = derived.upper() if derived else column
-        tag = f"{derived or column}__{subset or 'all'}"
         for aggregation in aggregations:
             spec = FeatureSpec(
                 name=self._name(subset.upper() if subset else None, key, aggregation.upper()),
@@ -255,7 +288,8 @@ class Declarations:
                 subset=subset,
                 derived=derived,
             )
-            self.add(spec, staged(aggregation, self.masked(quantity, subset), tag))
+            stages = staged(aggregation, quantity, derived or column, self.subset(subset))
+            self.add(spec, stages)
         return self
 
     def derived(
@@ -303,9 +337,9 @@ class Declarations:
         )
         if subset is None:
             return self.add(spec, (pl.col("__len"), (), (("__len", pl.len()),)))
-        flag, total = f"__in__{subset}", f"__count__{subset}"
-        member = self.subsets[subset].fill_null(False).cast(pl.Int64)
-        return self.add(spec, (pl.col(total), ((flag, member),), ((total, pl.col(flag).sum()),)))
+        flag, total = flag_column(subset), f"__count__{subset}"
+        member = ((flag, self.subsets[subset]),)  # a sum of booleans counts the true ones
+        return self.add(spec, (pl.col(total), member, ((total, pl.col(flag).sum()),)))
 
     def shares(
         self,
@@ -324,8 +358,8 @@ class Declarations:
             in_rows: tuple[tuple[str, pl.Expr], ...] = ()
             rows_in, count_rows = "__len", pl.len()
         else:
-            flag, rows_in = f"__in__{subset}", f"__count__{subset}"
-            in_rows = ((flag, self.subsets[subset].fill_null(False).cast(pl.Int64)),)
+            flag, rows_in = flag_column(subset), f"__count__{subset}"
+            in_rows = ((flag, self.subsets[subset]),)
             count_rows = pl.col(flag).sum()
         for level, token in level_tokens(levels).items():
             spec = FeatureSpec(
@@ -339,16 +373,16 @@ class Declarations:
                 subset=subset,
                 level=level,
             )
-            tag = f"{column}={token}__{subset or 'all'}"
+            quantity = f"{column}={token}"
             if value is not None:  # a per-row fraction: exact fixed-point mean
-                self.add(spec, staged("mean", self.masked(value(level), subset), tag))
+                self.add(spec, staged("mean", value(level), quantity, self.subset(subset)))
                 continue
             # Matching rows counted as an integer: exact as it is, and a comparison summed
             # inside the aggregation is one pass (no per-row column to materialise).
-            hits = f"__hits__{tag}"
+            hits = f"__hits__{quantity}__{subset or 'all'}"
             match = pl.col(column) == level
             if subset is not None:
-                match = match & self.subsets[subset]
+                match = match & pl.col(flag_column(subset))
             final = pl.when(pl.col(rows_in) > 0).then(
                 pl.col(hits).cast(pl.Float64) / pl.col(rows_in).cast(pl.Float64)
             )

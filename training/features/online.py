@@ -89,11 +89,13 @@ def _fits(column: pl.Series, target: pl.DataType) -> bool:
 
 def _typed_frame(rows: Sequence[Mapping[str, object]], schema: dict) -> pl.DataFrame | None:
     """The records as a typed frame when every column has the expected kind, checked per
-    column (vectorised); None when something is off, to be located value by value."""
+    column (vectorised); None when something is off, to be located value by value.
+
+    Built column by column (each column's type inferred from all its values, strictly: mixed
+    kinds such as a text among numbers fail here and go to the value-by-value path), which costs
+    half of building it from row dictionaries for a client with a long history."""
     try:
-        inferred = pl.DataFrame(
-            [{c: row.get(c) for c in schema} for row in rows], infer_schema_length=None
-        )
+        inferred = pl.DataFrame({c: [row.get(c) for row in rows] for c in schema})
     except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
         return None
     if not all(_fits(inferred[c], dtype) for c, dtype in schema.items()):

@@ -138,13 +138,24 @@ class CompiledBlock:
     reductions: list[pl.Expr]
 
 
+def _unique(pairs: Iterable[tuple[str, pl.Expr]]) -> dict[str, pl.Expr]:
+    """Named expressions deduplicated by name; one name for two different expressions would
+    make a feature silently read another's quantity, so it is a declaration bug."""
+    out: dict[str, pl.Expr] = {}
+    for name, expr in pairs:
+        known = out.setdefault(name, expr)
+        if known is not expr and not known.meta.eq(expr):
+            raise AssertionError(f"two different expressions are both named {name!r}")
+    return out
+
+
 def compile_blocks(family: Family, blocks: list[list[Feature]], state: FeatureState) -> list:
     def make() -> list[CompiledBlock]:
         out = []
         for features in blocks:
             # Shared quantities are declared by every feature using them: dedupe by name.
-            row_columns = dict(pair for f in features for pair in f.rows)
-            reductions = dict(pair for f in features for pair in f.reductions)
+            row_columns = _unique(pair for f in features for pair in f.rows)
+            reductions = _unique(pair for f in features for pair in f.reductions)
             out.append(
                 CompiledBlock(
                     finals=[f.expr.cast(pl.Float32).alias(f.spec.name) for f in features],

@@ -15,10 +15,10 @@ from training.features.family import (
     Declarations,
     Family,
     Feature,
-    days,
     ratio,
     staged,
     table,
+    without_sentinels,
 )
 from training.features.state import FeatureState
 
@@ -50,8 +50,7 @@ NUMERIC: dict[str, tuple[str, ...]] = {
 
 
 def _rows(tables: Tables, state: FeatureState) -> pl.LazyFrame:
-    clean = [days(c.name).alias(c.name) for c in TABLES[SOURCE].columns if c.holds_days]
-    return table(tables, SOURCE).with_columns(clean)
+    return table(tables, SOURCE).with_columns(without_sentinels(SOURCE))
 
 
 def derived() -> dict[str, pl.Expr]:
