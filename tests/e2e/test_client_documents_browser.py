@@ -17,6 +17,7 @@ from .test_dashboard_browser import READY_JS, describe, run_axe
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LANGUAGE_BUTTON = {"fr": "Français", "en": "English"}
+DECISION_HEADING = {"fr": "Décision", "en": "Decision"}
 NNBSP = "\u202f"
 
 
@@ -35,6 +36,14 @@ def open_client(page: Any, dashboard_url: str, client_id: int, language: str) ->
     page.goto(f"{dashboard_url}/client/{client_id}")
     page.wait_for_selector("#main h1")
     page.get_by_text(LANGUAGE_BUTTON[language], exact=True).click()
+    # The panels of the previous language already satisfy READY_JS: wait for the re-render in
+    # the chosen language first (<html lang> and the decision heading), then for the panels.
+    page.wait_for_function(
+        "([lang, heading]) => document.documentElement.lang === lang && "
+        "document.querySelector('#decision-heading')?.innerText === heading",
+        arg=[language, DECISION_HEADING[language]],
+        timeout=20_000,
+    )
     page.wait_for_function(
         READY_JS, arg=[*CLIENT_PANELS, "#recourse-panel #recourse-message"], timeout=45_000
     )
