@@ -61,7 +61,7 @@ def test_the_dask_profile_wires_a_cluster_from_the_trainer_image(tmp_path: Path)
     assert "train --data /var/lib/scoring/data/lake" in command
     assert '--engine dask --scheduler "$DASK_SCHEDULER_ADDRESS"' in command
     assert job["restart"] == "no"
-    assert "models:/var/lib/scoring/models" in job["volumes"]
+    assert "models:/var/lib/scoring/models:rw" in job["volumes"]
     # Nothing of the profile starts without it (the default stack is unchanged).
     plain = compose_config(tmp_path, "docker-compose.yml")["services"]
     assert all(plain[n].get("profiles") == ["dask"] for n in DASK_SERVICES if n in plain)
