@@ -32,7 +32,7 @@ from api.client_store import ClientStore
 from api.errors import InvalidInput, NotFound, NotReady
 from api.reasons import FeatureText, top_reasons
 from api.served_models import ServedModel, load_models, model_of_row
-from shared.bundle import BundleError, LoadedBundle
+from shared.bundle import CLIENT_PROBABILITY_COLUMN, CLIENTS_FILE, BundleError, LoadedBundle
 from shared.catalogue import GROUP_LABELS, BusinessGroup, FeatureInfo
 from shared.category_labels import level_labels
 from shared.contract import (
@@ -51,6 +51,8 @@ from shared.tables import TABLES
 PLACEHOLDER_ID = 0
 #: The application table: its category columns are the model's categorical features.
 APPLICATION = "application_train"
+#: Clients whose stored probability is recomputed at load (plus a few of every model).
+STORED_CHECK_ROWS = 256
 
 
 def french_levels(name: str, levels: list[str] | None) -> list[str] | None:
@@ -65,10 +67,16 @@ def french_levels(name: str, levels: list[str] | None) -> list[str] | None:
 @dataclass(frozen=True)
 class FeatureRows:
     """Feature rows (float64, model order) and, per row, the index of the model answering it
-    (into Scorer.models): the two travel together so no row is ever scored by another model."""
+    (into Scorer.models): the two travel together so no row is ever scored by another model.
+
+    `stored`: for rows that ARE a known client's stored row (by ID), the probability the bundle
+    stores for it, which is that model's output on that row to the last bit (checked at load);
+    NaN for rows computed here (JSON applicants, edited copies). None: no stored row at all.
+    """
 
     values: np.ndarray
     models: np.ndarray
+    stored: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -77,8 +85,15 @@ class FeatureRows:
     def stack(parts: list[FeatureRows]) -> FeatureRows:
         if len(parts) == 1:
             return parts[0]
+        stored = None
+        if any(p.stored is not None for p in parts):
+            stored = np.concatenate(
+                [p.stored if p.stored is not None else np.full(len(p), np.nan) for p in parts]
+            )
         return FeatureRows(
-            np.vstack([p.values for p in parts]), np.concatenate([p.models for p in parts])
+            np.vstack([p.values for p in parts]),
+            np.concatenate([p.models for p in parts]),
+            stored,
         )
 
 
@@ -139,6 +154,35 @@ class Scorer:
         self._percentile_lock = threading.Lock()
         self._feature_state: Any = None
         self._state_lock = threading.Lock()
+        self._check_stored_probabilities()
+
+    def _check_stored_probabilities(self) -> None:
+        """Clients by ID are answered with their stored probability, so it must be exactly what
+        their model gives on their stored row. Recomputed at load for a sample spread over the
+        store plus a few clients of every model (milliseconds); a bundle that disagrees is
+        refused rather than served with numbers its models do not give."""
+        n = len(self.store)
+        if n == 0:
+            return
+        picks = set(np.linspace(0, n - 1, min(n, STORED_CHECK_ROWS)).astype(int).tolist())
+        for index in range(len(self.models)):
+            picks.update(np.flatnonzero(self.model_of_row == index)[:8].tolist())
+        positions = np.array(sorted(picks))
+        rows = FeatureRows(
+            self.store.features[positions].astype(np.float64), self.model_of_row[positions]
+        )
+        computed = self.probabilities(self.raw_scores(rows))
+        stored = self.store.probability[positions]
+        bad = np.flatnonzero(computed != stored)  # a NaN stored probability is wrong too
+        if bad.size:
+            k = int(bad[0])
+            raise BundleError(
+                f"{CLIENTS_FILE} in {self.bundle.root}: the stored {CLIENT_PROBABILITY_COLUMN} of "
+                f"client {int(self.store.ids[positions[k]])} is {stored[k]!r}, its model "
+                f"({self.models[int(rows.models[k])].name}) gives {computed[k]!r} "
+                f"({bad.size} of {len(positions)} checked clients differ); expected the "
+                "models' own outputs, which the API serves by ID (retrain with this version)"
+            )
 
     # ----------------------------------------------------------------- feature metadata
 
@@ -208,7 +252,9 @@ class Scorer:
                 )
             positions.append(position)
         return FeatureRows(
-            self.store.features[positions].astype(np.float64), self.model_of_row[positions]
+            self.store.features[positions].astype(np.float64),
+            self.model_of_row[positions],
+            self.store.probability[positions],
         )
 
     def rows_like_client(self, position: int, values: np.ndarray) -> FeatureRows:
@@ -321,8 +367,24 @@ class Scorer:
     def score(
         self, rows: FeatureRows, ids: list[int | None], digests: list[str | None]
     ) -> list[Scored]:
-        raw = self.raw_scores(rows)
-        probabilities = self.probabilities(raw)
+        """Stored rows get their stored probability (no tree walk: served by ID = stored, the
+        load-time check guarantees it is the model's), the others are run through their model.
+        `raw` is NaN for a stored row: nothing was computed."""
+        computed = np.ones(len(rows), dtype=bool)
+        if rows.stored is not None:
+            computed = np.isnan(rows.stored)
+        raw = np.full(len(rows), np.nan)
+        probabilities = np.empty(len(rows))
+        if computed.all():
+            raw = self.raw_scores(rows)
+            probabilities = self.probabilities(raw)
+        else:
+            assert rows.stored is not None
+            probabilities[~computed] = rows.stored[~computed]
+            if computed.any():
+                part = FeatureRows(rows.values[computed], rows.models[computed])
+                raw[computed] = self.raw_scores(part)
+                probabilities[computed] = self.probabilities(raw[computed])
         names = [self.models[i].name for i in rows.models.tolist()]
         return [
             Scored(cid, digest, float(p), self.decide(float(p)), float(r), name)

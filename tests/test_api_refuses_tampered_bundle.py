@@ -127,8 +127,13 @@ def test_api_refuses_a_bundle_with_an_edited_file(
         original = (folder / name).read_bytes()
         edit(folder / name)
         assert (folder / name).read_bytes() != original
-        # The edit is one that only the hash tells: unverified, the bundle would be served.
-        Scorer(load_bundle(copy, verify=False)).close()
+        # The edit is one that only the hash names: unverified, the bundle is served, or (a
+        # model or store edit reaching a checked client) refused by the scorer's own check of
+        # stored probabilities, whose message names clients.parquet, not the edited file.
+        try:
+            Scorer(load_bundle(copy, verify=False)).close()
+        except BundleError as error:
+            assert CLIENT_PROBABILITY_COLUMN in str(error), error
         assert_api_refuses(copy, tmp_path, name)
         (folder / name).write_bytes(original)
     load_service(settings_for(copy, tmp_path)).close()  # restored: served again
@@ -144,3 +149,15 @@ def test_api_refuses_a_bundle_whose_manifest_threshold_was_raised(
     manifest["threshold"] = min(0.95, manifest["threshold"] + 0.9)
     path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     assert_api_refuses(copy, tmp_path, MANIFEST_FILE)
+
+
+def test_scorer_refuses_a_store_whose_probability_its_model_does_not_give(
+    sample_bundle: Path, tmp_path: Path
+) -> None:
+    """Clients by ID are answered with their stored probability (no tree walk), so the scorer
+    recomputes a sample at load: a stored number its model does not give is never served, even
+    from a bundle loaded without hash verification."""
+    copy, folder = bundle_copy(sample_bundle, tmp_path)
+    edit_store(folder / "clients.parquet")
+    with pytest.raises(BundleError, match=f"stored {CLIENT_PROBABILITY_COLUMN} of client"):
+        Scorer(load_bundle(copy, verify=False))

@@ -149,13 +149,15 @@ def cross_validate(
     config: TrainConfig,
     progress: Progress,
     fold_params: Sequence[Mapping[str, object]] | None = None,
-    trainer: Callable[..., lgb.Booster] = lgb.train,
+    trainer: Callable[..., lgb.Booster] | None = None,
 ) -> CVResult:
     """The K fold models and their OOF raw scores (see the module docstring for the protocol).
 
     `fold_params[k]` overrides parameters of fold model k (the hyperparameter search's choice
     for it, made without fold k: training.model.tuning). `trainer` grows each booster with
-    `lgb.train`'s signature: lgb.train itself, or the Dask engine's (training.distributed)."""
+    `lgb.train`'s signature: lgb.train itself (None, looked up at call time so a test seam on
+    lgb.train sees every fit), or the Dask engine's (training.distributed)."""
+    trainer = trainer or lgb.train
     params = _params(config, y, feature_names)
     full = make_dataset(x, y, feature_names, categorical, params)
     full.construct()
@@ -221,10 +223,11 @@ def refit(
     config: TrainConfig,
     rounds: int,
     overrides: Mapping[str, object] | None = None,
-    trainer: Callable[..., lgb.Booster] = lgb.train,
+    trainer: Callable[..., lgb.Booster] | None = None,
 ) -> lgb.Booster:
     """The model for applicants outside the training set: all training rows, the fold models'
     mean number of rounds (`overrides`: the hyperparameter search's choice for the refit)."""
+    trainer = trainer or lgb.train
     params = {**_params(config, y, feature_names), **(overrides or {})}
     dataset = make_dataset(x, y, feature_names, categorical, params)
     return trainer(params, dataset, num_boost_round=rounds)
