@@ -29,6 +29,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -148,8 +152,44 @@ def scale_bundle(source: Path, out: Path, clients: int, rounds: int, seed: int =
 
     fields = manifest.model_dump(exclude={"format_version", "version", "files"})
     version = f"{manifest.version}-x{clients}"
+    with tempfile.TemporaryDirectory(prefix="scaled-") as draft:
+        # The API serves clients by ID with their stored probability and refuses a store its
+        # models disagree with: the noised rows get the probabilities their models give.
+        scaled = _with_served_probabilities(write_bundle(Path(draft), version[:120], fields,
+                                                         write_files), scaled)  # fmt: skip
     write_bundle(out, version[:120], fields, write_files)
     return out
+
+
+def _with_served_probabilities(folder: Path, table: pa.Table) -> pa.Table:
+    """`table` with PROBABILITY replaced by what the API's own models give on each stored row
+    (the scorer's load-time check of stored probabilities skipped: they are being computed)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from api.scorer import FeatureRows, Scorer
+    from shared.bundle import CLIENT_ID_COLUMN, CLIENT_PROBABILITY_COLUMN, load_bundle
+
+    class Unchecked(Scorer):
+        def _check_stored_probabilities(self) -> None:
+            pass
+
+    scorer = Unchecked(load_bundle(folder))
+    try:
+        store = scorer.store
+        probability = np.empty(len(store))
+        for start in range(0, len(store), 20_000):
+            block = slice(start, start + 20_000)
+            rows = FeatureRows(store.features[block].astype(np.float64), scorer.model_of_row[block])
+            probability[block] = scorer.probabilities(scorer.raw_scores(rows))
+        by_id = dict(zip(store.ids.tolist(), probability.tolist(), strict=True))
+    finally:
+        scorer.close()
+    ids = table.column(CLIENT_ID_COLUMN).to_pylist()
+    column = pa.array([by_id[i] for i in ids], type=pa.float64())
+    return table.set_column(
+        table.schema.get_field_index(CLIENT_PROBABILITY_COLUMN), CLIENT_PROBABILITY_COLUMN, column
+    )
 
 
 def main() -> int:
