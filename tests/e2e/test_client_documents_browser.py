@@ -183,6 +183,13 @@ def test_explanation_charts_read_in_probability_points_with_a_log_odds_option(
     open_client(page, dashboard_url, client_id, language)
     axis = page.locator("#waterfall .xtitle")
     points_title = {"fr": "Probabilité de défaut", "en": "Probability of default"}
+    # The chart is drawn by its own callback, after the decision heading open_client waits
+    # for: the previous language's chart can still be on screen for a moment.
+    page.wait_for_function(
+        "(t) => document.querySelector('#waterfall .xtitle')?.textContent === t",
+        arg=points_title[language],
+        timeout=15_000,
+    )
     assert axis.text_content() == points_title[language]
     assert page.get_attribute("#explain-unit-points", "aria-pressed") == "true"
     page.click("#explain-unit-logodds")
