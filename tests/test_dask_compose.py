@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 from test_docker_stack import (
     TAG,
+    compose,  # noqa: F401 - the session fixture that finds compose once the engine is up
     compose_config,
     compose_environment,
     docker,  # noqa: F401 - the session fixture that finds or starts the engine
     free_port,
-    needs_compose,
     run,
 )
 
@@ -36,10 +36,12 @@ FILES = ("docker-compose.yml", "docker-compose.hostnet.yml")
 DASK_SERVICES = ("dask-scheduler", "dask-worker-1", "dask-worker-2", "trainer-dask")
 
 
-@needs_compose
-def test_the_dask_profile_wires_a_cluster_from_the_trainer_image(tmp_path: Path) -> None:
+def test_the_dask_profile_wires_a_cluster_from_the_trainer_image(
+    compose: list[str],  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+) -> None:
     env = {"COMPOSE_PROFILES": "dask"}
-    services = compose_config(tmp_path, "docker-compose.yml", env=env)["services"]
+    services = compose_config(compose, tmp_path, "docker-compose.yml", env=env)["services"]
     trainer_image = services["trainer"]["image"]
     for name in DASK_SERVICES:
         service = services[name]
@@ -63,14 +65,16 @@ def test_the_dask_profile_wires_a_cluster_from_the_trainer_image(tmp_path: Path)
     assert job["restart"] == "no"
     assert "models:/var/lib/scoring/models:rw" in job["volumes"]
     # Nothing of the profile starts without it (the default stack is unchanged).
-    plain = compose_config(tmp_path, "docker-compose.yml")["services"]
+    plain = compose_config(compose, tmp_path, "docker-compose.yml")["services"]
     assert all(plain[n].get("profiles") == ["dask"] for n in DASK_SERVICES if n in plain)
 
 
-@needs_compose
-def test_the_dask_profile_on_the_host_network_binds_the_loopback(tmp_path: Path) -> None:
+def test_the_dask_profile_on_the_host_network_binds_the_loopback(
+    compose: list[str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
     env = {"COMPOSE_PROFILES": "dask", "DASK_SCHEDULER_PORT": "18786"}
-    services = compose_config(tmp_path, *FILES, env=env)["services"]
+    services = compose_config(compose, tmp_path, *FILES, env=env)["services"]
     scheduler = services["dask-scheduler"]
     assert scheduler["network_mode"] == "host"
     assert scheduler["environment"]["DASK_HOST"] == "127.0.0.1"
@@ -94,13 +98,10 @@ def trainer_image(docker: str) -> str:  # noqa: F811 - the fixture imported abov
 @pytest.fixture(scope="module")
 def profile(
     docker: str,  # noqa: F811
+    compose: list[str],  # noqa: F811
     trainer_image: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[list[str], dict[str, str], str]]:
-    from test_docker_stack import COMPOSE
-
-    if COMPOSE is None:
-        pytest.skip("needs compose: neither docker-compose nor the docker compose plugin found")
     env_file = tmp_path_factory.mktemp("dask-compose") / "empty.env"
     env_file.write_text("# the test passes its settings through the environment\n")
     project = f"scoringdask{os.getpid()}"
@@ -114,7 +115,7 @@ def profile(
             "TRAIN_MAX_ROUNDS": "60",
         }
     )
-    command = [*COMPOSE, "-p", project, "--env-file", str(env_file)]
+    command = [*compose, "-p", project, "--env-file", str(env_file)]
     command += [a for f in FILES for a in ("-f", f)] + ["--profile", "dask"]
     try:
         yield command, environment, project

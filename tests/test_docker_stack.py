@@ -1,10 +1,12 @@
 """The Docker images and the compose stack, for real.
 
-Lint tests (hadolint, `docker-compose config`, lock files up to date) run wherever their tool is
-installed. The `docker` tests run wherever a Docker engine answers `docker info`; on machines
-without one (no Docker Hub, no container bridge) `../shared/tools/docker-standin.sh` provides it,
-and the session fixture runs it when it exists and no engine answers. Without either they skip,
-saying so. Compose is `docker-compose` or the `docker compose` plugin.
+Lint tests (hadolint, lock files up to date) run wherever their tool is installed; the
+`docker-compose config` tests wherever compose is, looked up through the `compose` fixture once
+the engine fixture has run (the stand-in installs compose, so an import-time lookup would skip
+them on a fresh machine). The `docker` tests run wherever a Docker engine answers `docker info`;
+on machines without one (no Docker Hub, no container bridge) `../shared/tools/docker-standin.sh`
+provides it, and the session fixture runs it when it exists and no engine answers. Without
+either they skip, saying so. Compose is `docker-compose` or the `docker compose` plugin.
 
 They build the three images (`docker build --network host`), check that they run as a non-root
 user and print their sizes, then bring the stack up with the host-networking override on free
@@ -80,12 +82,6 @@ def compose_command() -> list[str] | None:
     return None
 
 
-COMPOSE = compose_command()
-needs_compose = pytest.mark.skipif(
-    COMPOSE is None, reason="neither docker-compose nor the docker compose plugin is installed"
-)
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -124,20 +120,20 @@ def test_lock_files_pin_exactly_the_tested_environment(tmp_path: Path) -> None:
         assert f"\n{heavy}==" not in dashboard
 
 
-def compose_config(tmp_path: Path, *files: str, env: dict[str, str] | None = None) -> dict:
+def compose_config(
+    compose: list[str], tmp_path: Path, *files: str, env: dict[str, str] | None = None
+) -> dict:
     """The merged configuration, ignoring any .env of the checkout (an empty env file instead).
     No `files`: what a plain `docker compose up` reads (docker-compose.yml + the override)."""
     env_file = tmp_path / "empty.env"
     env_file.write_text("")
-    assert COMPOSE is not None
-    command = [*COMPOSE, "--env-file", str(env_file), *(a for f in files for a in ("-f", f))]
+    command = [*compose, "--env-file", str(env_file), *(a for f in files for a in ("-f", f))]
     result = run([*command, "config"], cwd=ROOT, env=compose_environment(env or {}))
     return yaml.safe_load(result.stdout)
 
 
-@needs_compose
-def test_compose_files_are_valid_and_wire_the_stack(tmp_path: Path) -> None:
-    config = compose_config(tmp_path)
+def test_compose_files_are_valid_and_wire_the_stack(compose: list[str], tmp_path: Path) -> None:
+    config = compose_config(compose, tmp_path)
     services = config["services"]
     # A plain `up` publishes the two services on loopback, nothing else.
     assert services["api"]["ports"] == ["127.0.0.1:8000:8000/tcp"]
@@ -167,10 +163,13 @@ def test_compose_files_are_valid_and_wire_the_stack(tmp_path: Path) -> None:
     assert services["api"]["environment"]["SCORING_API_KEYS"] == ""
 
 
-@needs_compose
-def test_hostnet_override_puts_every_service_on_the_host_network(tmp_path: Path) -> None:
+def test_hostnet_override_puts_every_service_on_the_host_network(
+    compose: list[str], tmp_path: Path
+) -> None:
     env = {"API_PORT": "18123", "DASHBOARD_PORT": "18124"}
-    config = compose_config(tmp_path, "docker-compose.yml", "docker-compose.hostnet.yml", env=env)
+    config = compose_config(
+        compose, tmp_path, "docker-compose.yml", "docker-compose.hostnet.yml", env=env
+    )
     services = config["services"]
     for name, service in services.items():
         assert service["network_mode"] == "host", name
@@ -223,8 +222,12 @@ def docker() -> str:
 
 @pytest.fixture(scope="session")
 def compose(docker: str) -> list[str]:
-    """The compose command, looked up once the engine is up (the stand-in installs it)."""
+    """The compose command, looked up once the engine is up (the stand-in installs it). An
+    engine that answers without compose gets it from the stand-in too, where there is one."""
     command = compose_command()
+    if command is None and STANDIN.is_file() and os.geteuid() == 0:
+        run(["bash", str(STANDIN)], timeout=900)
+        command = compose_command()
     if command is None:
         pytest.skip("needs compose: neither docker-compose nor the docker compose plugin found")
     return command

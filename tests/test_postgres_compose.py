@@ -21,10 +21,10 @@ import pytest
 from test_docker_stack import (
     HADOLINT,
     NON_ROOT_UID,
+    compose,  # noqa: F401 - the session fixture that finds compose once the engine is up
     compose_config,
     docker,  # noqa: F401 - the session fixture that finds or starts the engine
     free_port,
-    needs_compose,
     run,
 )
 
@@ -42,11 +42,13 @@ def test_hadolint_finds_nothing_in_the_postgres_dockerfile() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@needs_compose
-def test_the_postgres_profile_wires_the_api_to_the_database(tmp_path: Path) -> None:
+def test_the_postgres_profile_wires_the_api_to_the_database(
+    compose: list[str],  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+) -> None:
     url = "postgresql://scoring@postgres:5432/scoring"
     env = {"COMPOSE_PROFILES": "postgres", "SCORING_DATABASE_URL": url}
-    services = compose_config(tmp_path, env=env)["services"]
+    services = compose_config(compose, tmp_path, env=env)["services"]
     postgres, api = services["postgres"], services["api"]
     assert postgres["profiles"] == ["postgres"] and postgres["build"]["dockerfile"] == (
         "Dockerfile.postgres"
@@ -62,14 +64,18 @@ def test_the_postgres_profile_wires_the_api_to_the_database(tmp_path: Path) -> N
         "/var/lib/scoring/secrets/postgres_password"
     )
     # Without the variables the API keeps its SQLite file.
-    plain = compose_config(tmp_path)["services"]["api"]["environment"]
+    plain = compose_config(compose, tmp_path)["services"]["api"]["environment"]
     assert plain["SCORING_DATABASE_URL"] == ""
 
 
-@needs_compose
-def test_the_postgres_profile_on_the_host_network(tmp_path: Path) -> None:
+def test_the_postgres_profile_on_the_host_network(
+    compose: list[str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
     env = {"COMPOSE_PROFILES": "postgres", "POSTGRES_PORT": "15432"}
-    config = compose_config(tmp_path, "docker-compose.yml", "docker-compose.hostnet.yml", env=env)
+    config = compose_config(
+        compose, tmp_path, "docker-compose.yml", "docker-compose.hostnet.yml", env=env
+    )
     postgres = config["services"]["postgres"]
     assert postgres["network_mode"] == "host" and postgres["build"]["network"] == "host"
     assert postgres["environment"]["POSTGRES_LISTEN"] == "127.0.0.1"
