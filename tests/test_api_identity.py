@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app, load_service
 from api.audit import AuditLog, Entry, connect
 from api.dependencies import ServiceState
-from api.identity import current_user, required_scope, set_current_user
+from api.errors import ApiError
+from api.identity import Policy, current_user, required_scope, set_current_user
 from shared.settings import ApiSettings
 
 DASHBOARD = "dashboard-key-0001"  # trusted front-end: score, clients, audit
@@ -52,6 +53,7 @@ def test_scopes_of_each_route() -> None:
     assert required_scope("GET", "/v1/clients/100002") == "clients"
     assert required_scope("POST", "/v1/decisions") == "clients"
     assert required_scope("GET", "/v1/decisions") == "audit"
+    assert required_scope("GET", "/v1/decisions/summary") == "audit"
     assert required_scope("GET", "/v1/audit") == "audit"
     assert required_scope("GET", "/v1/audit/access") == "audit"
     assert required_scope("GET", "/metrics") == "admin"
@@ -101,6 +103,28 @@ def test_exports_are_for_the_risk_role_and_client_files_for_advisors(gate: TestC
     assert status("/v1/decisions", "advisor") == 403
     assert status("/v1/clients/100002", "risk") == 403
     assert status("/v1/clients/100002", "advisor") == 503
+
+
+def test_the_decisions_summary_is_an_export_for_the_risk_role(gate: TestClient) -> None:
+    """It aggregates every advisor's overrides, like the export (under the `clients` scope an
+    advisor could read it, which got through the suite)."""
+    path, key = "/v1/decisions/summary", {"X-API-Key": DASHBOARD}
+    assert gate.get(path, headers={**key, **who("someone", "advisor")}).status_code == 403
+    assert gate.get(path, headers={**key, **who("someone", "risk")}).status_code == 503
+
+
+def test_a_repeated_person_header_is_refused() -> None:
+    """Which of two names reaches the audit trail must never be a guess."""
+    policy = Policy({}, frozenset({"score", "clients", "audit"}), frozenset({"dashboard"}))
+    one = [(b"x-scoring-user", b"alice"), (b"x-scoring-roles", b"advisor")]
+    assert policy.admit("dashboard", "POST", "/v1/predict", one).user == "alice"
+    for doubled in (
+        [*one, (b"x-scoring-user", b"mallory")],
+        [*one, (b"x-scoring-roles", b"admin")],
+    ):
+        with pytest.raises(ApiError) as refused:
+            policy.admit("dashboard", "POST", "/v1/predict", doubled)
+        assert refused.value.status == 400
 
 
 def test_security_headers_and_no_cdn_docs(gate: TestClient) -> None:

@@ -31,6 +31,7 @@ from dashboard.auth.accounts import (
 )
 from dashboard.auth.guard import Authenticator, safe_next
 from dashboard.auth.roles import Role
+from dashboard.auth.sessions import Lockout
 from shared.settings import DashboardSettings
 
 #: Nothing listens there: panels that call the API show their "unreachable" message.
@@ -234,6 +235,47 @@ def test_an_unknown_name_locks_like_a_known_one() -> None:
     token = login_token(client)
     answer = client.post("/login", data={"username": "ghost", "password": "y", "csrf_token": token})
     assert answer.status_code == 429
+
+
+def test_a_success_clears_the_failures_of_the_name() -> None:
+    """Four failures, a success, four more: not locked; only five in a row lock."""
+    lockout = Lockout(5, 300, clock=Clock())
+    for _ in range(4):
+        lockout.failed("alice")
+    lockout.succeeded("alice")
+    for _ in range(4):
+        lockout.failed("alice")
+    assert not lockout.locked("alice")
+    lockout.failed("alice")
+    assert lockout.locked("alice")
+
+
+def test_failures_older_than_the_lock_duration_are_forgotten() -> None:
+    clock = Clock()
+    lockout = Lockout(5, 300, clock=clock)
+    for _ in range(4):
+        lockout.failed("alice")
+    clock.now += 301
+    lockout.failed("alice")
+    assert not lockout.locked("alice")
+
+
+def test_case_and_spaces_do_not_give_a_name_fresh_attempts() -> None:
+    lockout = Lockout(3, 300, clock=Clock())
+    for typed in ("Alice", " alice ", "ALICE"):
+        lockout.failed(typed)
+    assert lockout.locked("alice")
+
+
+def test_signing_in_resets_the_lockout() -> None:
+    """Through the form: four mistakes, a sign-in, four more mistakes, and the person can still
+    sign in (the guard not telling the lockout of a success got through the suite)."""
+    app = make_app(clock=Clock())
+    for _ in range(2):  # a fresh browser each time: a signed-in one skips the form
+        client = app.server.test_client()
+        for _ in range(4):
+            assert sign_in(client, Role.ADVISOR, password="wrong password 12").status_code == 401
+        assert sign_in(client, Role.ADVISOR).status_code == 303
 
 
 def test_idle_timeout_and_background_polls_do_not_keep_a_session_alive() -> None:

@@ -201,8 +201,10 @@ def docker() -> str:
     client = docker_client()
     if engine_answers(client):
         assert client is not None
-        if STANDIN.is_file() and os.geteuid() == 0 and not base_image_present(client):
-            # An engine without Docker Hub (these machines) needs the stand-in's base image.
+        incomplete = not base_image_present(client) or compose_command() is None
+        if STANDIN.is_file() and os.geteuid() == 0 and incomplete:
+            # An engine without Docker Hub (these machines) needs the stand-in's base image, and
+            # the stand-in installs compose.
             run(["bash", str(STANDIN)], timeout=900)
         return client
     if not STANDIN.is_file():
@@ -221,12 +223,12 @@ def docker() -> str:
 
 
 @pytest.fixture(scope="session")
-def compose(docker: str) -> list[str]:
-    """The compose command, looked up once the engine is up (the stand-in installs it). An
-    engine that answers without compose gets it from the stand-in too, where there is one."""
+def compose(request: pytest.FixtureRequest) -> list[str]:
+    """The compose command. `docker-compose config` needs no engine, so an installed compose is
+    used as it is; otherwise the engine fixture runs (the stand-in installs compose)."""
     command = compose_command()
-    if command is None and STANDIN.is_file() and os.geteuid() == 0:
-        run(["bash", str(STANDIN)], timeout=900)
+    if command is None:
+        request.getfixturevalue("docker")
         command = compose_command()
     if command is None:
         pytest.skip("needs compose: neither docker-compose nor the docker compose plugin found")

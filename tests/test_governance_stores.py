@@ -14,7 +14,7 @@ import pytest
 from api.audit import AuditLog, Entry, read_records
 from api.decisions import DecisionLog, as_csv, read_decisions, summary
 from api.errors import InvalidInput
-from api.monitoring import LiveMonitor
+from api.monitoring import PRUNE_EVERY, LiveMonitor
 from api.storage import open_database
 from shared.bundle import FeatureEntry
 from shared.governance import DecisionRequest
@@ -132,6 +132,10 @@ def _flush(audit: AuditLog) -> None:
     asyncio.run(audit.write_async([]))
 
 
+def _stored_rows(audit: AuditLog) -> int:
+    return next(iter(audit.database.query("SELECT COUNT(*) FROM monitored")))[0]
+
+
 def test_live_rows_give_a_report_survive_restarts_and_ignore_other_versions(
     target: Path | str,
 ) -> None:
@@ -180,8 +184,62 @@ def test_live_window_is_bounded_in_rows_and_age(target: Path | str) -> None:
         audit.database.execute("UPDATE monitored SET time = ? WHERE id <= 900", (old,))
         assert monitor.window().values.shape[0] == 100  # too old for the window
         monitor.prune()
-        kept = next(iter(audit.database.query("SELECT COUNT(*) FROM monitored")))[0]
-        assert kept == 100  # the file does not grow without bound either
+        assert _stored_rows(audit) == 100  # the file does not grow without bound either
+    finally:
+        audit.close()
+
+
+def test_prune_keeps_the_newest_max_rows_when_nothing_is_old(target: Path | str) -> None:
+    """Recent rows beyond `max_rows` leave the table too, the newest kept (pruning by age only
+    got through the suite)."""
+    reference, x, p = _reference()
+    audit = AuditLog(target)
+    try:
+        monitor = LiveMonitor(audit, reference, NAMES, "v1", max_rows=250, max_days=30)
+        for start in range(0, 1000, 100):
+            monitor.observe(x[start : start + 100], p[start : start + 100])
+        _flush(audit)
+        assert _stored_rows(audit) == 1000
+        monitor.prune()
+        assert _stored_rows(audit) == 250
+        kept = [
+            np.frombuffer(row[0], dtype=np.float32)
+            for row in audit.database.query("SELECT features FROM monitored ORDER BY id", ())
+        ]
+        np.testing.assert_array_equal(kept[0], x[750].astype(np.float32))
+        np.testing.assert_array_equal(kept[-1], x[999].astype(np.float32))
+    finally:
+        audit.close()
+
+
+def test_observing_prunes_on_its_own(target: Path | str) -> None:
+    """After PRUNE_EVERY batches the table holds at most `max_rows` without a call to prune()
+    (a periodic prune that never ran got through the suite)."""
+    reference, x, p = _reference()
+    audit = AuditLog(target)
+    try:
+        monitor = LiveMonitor(audit, reference, NAMES, "v1", max_rows=10)
+        for k in range(PRUNE_EVERY):
+            monitor.observe(x[k : k + 1], p[k : k + 1])
+        _flush(audit)
+        assert _stored_rows(audit) == 10
+    finally:
+        audit.close()
+
+
+def test_an_old_since_does_not_reach_past_the_maximum_age(target: Path | str) -> None:
+    """`since` narrows the age bound, never replaces it."""
+    reference, x, p = _reference()
+    audit = AuditLog(target)
+    try:
+        monitor = LiveMonitor(audit, reference, NAMES, "v1", max_days=1)
+        monitor.observe(x[:100], p[:100])
+        _flush(audit)
+        old = (datetime.now(UTC) - timedelta(days=2)).isoformat(timespec="microseconds")
+        audit.database.execute("UPDATE monitored SET time = ? WHERE id <= 40", (old,))
+        week_ago = datetime.now(UTC) - timedelta(days=7)
+        assert monitor.window(since=week_ago).values.shape[0] == 60
+        assert monitor.report(since=week_ago).n == 60
     finally:
         audit.close()
 

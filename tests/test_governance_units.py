@@ -20,6 +20,7 @@ from shared.drift import (
     psi,
     status_of,
 )
+from shared.governance import DISPARATE_IMPACT_FLAG
 from training.governance.drift import build_drift_reference, categorical_bins, numeric_bins
 from training.governance.fairness import (
     Attribute,
@@ -89,6 +90,33 @@ def test_group_metrics_match_direct_computation_and_ratio_is_flagged() -> None:
     assert result.tpr_gap == pytest.approx(abs(tpr["A"] - tpr["B"]))
     # C has 20 applicants: reported, but it cannot drive the ratio or the gaps.
     assert by_name["C"].small and "C" not in result.tpr_gap_groups
+
+
+def _two_groups(refused_a: int, refused_b: int, size: int = 100) -> tuple[np.ndarray, ...]:
+    """Groups A and B of `size` applicants each, with exactly `refused_*` refused at 0.5."""
+    p = np.concatenate(
+        [
+            np.r_[np.full(refused_a, 0.9), np.full(size - refused_a, 0.1)],
+            np.r_[np.full(refused_b, 0.9), np.full(size - refused_b, 0.1)],
+        ]
+    )
+    y = (np.arange(p.size) % 3 == 0).astype(np.int8)
+    groups = np.array(["A"] * size + ["B"] * size, dtype=object)
+    return y, p, groups
+
+
+@pytest.mark.parametrize(("refused_b", "ratio", "flagged"), [(60, 0.8, False), (61, 0.78, True)])
+def test_disparate_impact_is_flagged_strictly_below_four_fifths(
+    refused_b: int, ratio: float, flagged: bool
+) -> None:
+    """A ratio of exactly 0.8 meets the four-fifths rule (a `<=` flag got through the suite)."""
+    assert DISPARATE_IMPACT_FLAG == 0.8
+    y, p, groups = _two_groups(refused_a=50, refused_b=refused_b)  # approvals 0.5 and 0.4 / 0.39
+    report = fairness_report(
+        [Attribute("G", "G", "G", groups)], y, p, 0.5, resamples=0, min_group_size=10
+    ).attribute("G")
+    assert report.disparate_impact == pytest.approx(ratio)
+    assert report.flagged is flagged
 
 
 def test_equal_groups_are_not_flagged() -> None:
@@ -265,6 +293,15 @@ def test_overall_status_reads_only_top_features_and_score() -> None:
     assert report.status == "ok"  # b is asked for, outside the top 30: reported, not counted
     with pytest.raises(KeyError, match="nope"):
         drift_report(reference, p, current, extra_features=["nope"])
+
+
+def test_a_drifted_score_alone_makes_the_overall_status_act() -> None:
+    """The features are the training population itself, only the probabilities moved (an
+    overall status made of the top features alone got through the suite)."""
+    reference, x, p = _reference()
+    report = drift_report(reference, np.clip(p + 0.3, 0.0, 1.0), _columns(x))
+    assert all(f.status == "ok" for f in report.features)
+    assert report.score_status == "act" and report.status == "act"
 
 
 def test_small_window_is_marked_and_noise_reported() -> None:
